@@ -1,0 +1,318 @@
+/*
+ * internal.h: librivulet's private shapes.  Never installed.
+ *
+ * Layering (one job a file):
+ *   buf.c utf8.c err.c log.c       small utilities
+ *   fcgi.c                          untrusted FastCGI record/param parsing
+ *   request.c                       CGI params -> request; query parsing
+ *   router.c                        route patterns, matching, 404/405
+ *   negotiate.c                     Accept / ?format= -> encoder
+ *   writer.c                        structured writer: tokens, items, rollback
+ *   stream.c                        rv_open .. rv_close, headers, flush, sleep
+ *   packf.c                         json_pack-style formats, jansson, msgpack input
+ *   enc_json.c enc_sse.c enc_msgpack.c enc_csv.c enc_text.c   built-in encoders
+ *   problem.c                       problem+json bodies
+ *   server.c                        rv_server: routes, encoders, modules
+ *   loop.c                          event loop, connections, FastCGI sink
+ *   pool.c                          handler threads
+ *   decode.c                        wire -> items (tests, rivulet-cat)
+ *   harness.c                       rv_test_*: handlers without a web server
+ */
+#ifndef RV_INTERNAL_H
+#define RV_INTERNAL_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "rivulet.h"
+
+#define RV_HIDDEN	__attribute__((visibility("hidden")))
+#define RV_MAX_DEPTH	64	/* nesting of one structured item */
+#define RV_MAX_CAPS	16	/* {name} captures in one pattern */
+#define RV_FLUSH_BULK	(64 * 1024)
+
+/* ------------------------------------------------------------------ */
+/* buf.c: a growable byte buffer; an allocation failure is sticky.      */
+
+struct rv_buf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+	size_t	 max;		/* 0: no limit */
+	int	 err;		/* RV_ENOMEM or RV_ETOOBIG once it failed */
+};
+
+RV_HIDDEN int	 buf_grow(struct rv_buf *, size_t extra);
+RV_HIDDEN int	 buf_add(struct rv_buf *, const void *, size_t);
+RV_HIDDEN int	 buf_puts(struct rv_buf *, const char *);
+RV_HIDDEN int	 buf_putc(struct rv_buf *, char);
+RV_HIDDEN int	 buf_printf(struct rv_buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+RV_HIDDEN int	 buf_vprintf(struct rv_buf *, const char *, va_list);
+RV_HIDDEN void	 buf_free(struct rv_buf *);
+
+static inline int
+buf_addfast(struct rv_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len < n && buf_grow(b, n) != RV_OK)
+		return b->err;
+	__builtin_memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return RV_OK;
+}
+
+/* An arena for strings that live as long as a request (or an item). */
+struct rv_arena {
+	struct rv_arena_blk *head;
+};
+RV_HIDDEN void	*arena_alloc(struct rv_arena *, size_t);
+RV_HIDDEN char	*arena_strndup(struct rv_arena *, const char *, size_t);
+RV_HIDDEN char	*arena_vprintf(struct rv_arena *, const char *, va_list);
+RV_HIDDEN void	 arena_reset(struct rv_arena *);	/* frees all */
+
+/* utf8.c */
+RV_HIDDEN int	 utf8_valid(const char *, size_t);
+
+/* enc_json.c: the shortest text that reads back as the same double */
+RV_HIDDEN int	 fmt_double(char *dst, size_t len, double);
+/* base64 (in enc_json.c): standard alphabet with padding */
+RV_HIDDEN int	 base64_encode(struct rv_buf *, const void *, size_t);
+
+/* log.c */
+RV_HIDDEN extern enum rv_log_level rv_log_threshold;
+RV_HIDDEN void	 logx(enum rv_log_level, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* A sink takes the response's bytes: FastCGI records, CGI stdout, or  */
+/* the test harness's memory.                                           */
+
+struct rv_sink {
+	/* All of iov or an error (RV_EGONE, RV_EIO). */
+	int	(*write)(struct rv_sink *, const struct iovec *, int n);
+	/* End the response; abort: cut it without the protocol's end. */
+	int	(*finish)(struct rv_sink *, int abort);
+	/*
+	 * Wait up to ms (0: only check).  RV_OK when the time ran out,
+	 * RV_EGONE when the client left, RV_ESHUTDOWN when stopping.
+	 */
+	int	(*wait)(struct rv_sink *, unsigned long ms);
+};
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                             */
+
+struct rv_kv {
+	const char	*key;
+	const char	*val;
+};
+
+enum stream_state {
+	SS_NONE,	/* rv_open not called */
+	SS_OPEN,	/* negotiated, nothing sent */
+	SS_SENT,	/* head sent: status frozen */
+	SS_CLOSED	/* closing bytes written or refused */
+};
+
+struct wlevel {
+	unsigned char	 map;		/* 1: map, 0: array */
+	unsigned char	 want_val;	/* map: a key was given */
+	size_t		 count;
+};
+
+struct rv_enc {
+	struct rv_stream	*s;
+	struct rv_buf		*out;
+	void			*state;
+};
+
+struct rv_stream {
+	struct rv_req		*rq;
+	const struct rv_encoder	*enc;
+	struct rv_enc		 ectx;
+	enum stream_state	 state;
+	int			 status;
+	int			 err;		/* first error; sticky */
+	int			 began;		/* encoder begin() done */
+	int			 own_ctype;	/* handler set Content-Type */
+	int			 own_cache;	/* handler set Cache-Control */
+	int			 gone_counted;
+	struct rv_buf		 out;		/* encoded, not yet written */
+	struct rv_buf		 head;		/* extra header lines */
+	/* writer */
+	unsigned		 depth;
+	struct wlevel		 lv[RV_MAX_DEPTH];
+	int			 item_err;	/* error inside the open item */
+	size_t			 item_mark;	/* out.len at item start */
+	struct rv_item		 item;		/* the open item */
+	int			 in_item;
+	int			 began_in_item;	/* begin() ran for this item */
+	/* envelope for the next item */
+	char			*ev_name;
+	char			*ev_id;
+	unsigned long		 ev_retry;
+	struct rv_arena		 scratch;	/* rv_fmt, until item sent */
+	char			*envelope;
+	/* csv */
+	char			**columns;
+	size_t			 ncolumns;
+	/* flow */
+	int			 bulk;
+	unsigned long		 heartbeat_ms;
+	struct timespec		 last_write;
+	size_t			 items;
+	uint64_t		 bytes;
+	void			(*done_cb)(struct rv_stream *, enum rv_err,
+				    void *);
+	void			*done_arg;
+};
+
+struct rv_req {
+	struct rv_server	*srv;
+	const struct route	*route;
+	void			*mod_data;
+	struct rv_arena		 arena;		/* lives with the request */
+	struct rv_kv		*env;		/* CGI params, in arrival order */
+	size_t			 nenv;
+	const char		*method;
+	const char		*path;		/* routed path */
+	const char		*query_string;
+	struct rv_kv		 caps[RV_MAX_CAPS];
+	size_t			 ncaps;
+	struct rv_kv		*query;		/* decoded, parsed on first use */
+	size_t			 nquery;
+	int			 query_parsed;
+	const char		*body;
+	size_t			 body_len;
+	int			 bad_status;	/* 400 etc. recorded by accessors */
+	char			 bad[256];
+	int			 head_only;	/* HEAD: no body bytes */
+	struct rv_stream	 stream;
+	struct rv_sink		*sink;
+	struct timespec		 start;
+	unsigned		 id;		/* for logs */
+};
+
+/* request.c */
+/* env: pairs from the FastCGI params, copied into the request arena. */
+RV_HIDDEN int	 req_init(struct rv_req *, struct rv_server *,
+		    struct rv_sink *);
+RV_HIDDEN int	 req_add_env(struct rv_req *, const char *k, size_t kn,
+		    const char *v, size_t vn);
+/* After all params: method, path (mount rule), query string. */
+RV_HIDDEN int	 req_finish_env(struct rv_req *);
+RV_HIDDEN void	 req_free(struct rv_req *);
+/* Percent-decode; 0 on success, -1 on an invalid escape or NUL. */
+RV_HIDDEN int	 pct_decode(char *dst, const char *src, size_t n,
+		    int plus_is_space, size_t *outlen);
+RV_HIDDEN void	 req_mark_bad(struct rv_req *, int status, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+
+/* router.c */
+struct route {
+	const char		*method;
+	const char		*pattern;
+	rv_handler		 handler;
+	const char		*module;
+	void			*mod_data;
+	char			**segs;		/* "{x}" kept as is */
+	size_t			 nsegs;
+	unsigned		 literal;	/* count of literal segments */
+};
+
+enum route_res {
+	ROUTE_FOUND,
+	ROUTE_NOT_FOUND,
+	ROUTE_BAD_METHOD	/* allow[] filled */
+};
+
+RV_HIDDEN int	 route_compile(struct route *, const char *method,
+		    const char *pattern, rv_handler, const char *module,
+		    void *data, char *err, size_t errlen);
+RV_HIDDEN void	 route_free(struct route *);
+/* On ROUTE_FOUND sets rq->route and the captures. */
+RV_HIDDEN enum route_res route_match(const struct route *, size_t n,
+		    struct rv_req *, char *allow, size_t allowlen);
+
+/* negotiate.c */
+/*
+ * Choose from an offer ("ndjson sse msgpack") by ?format= then Accept.
+ * NULL if nothing acceptable; *why says what the client asked for.
+ */
+RV_HIDDEN const struct rv_encoder *negotiate(const struct rv_server *,
+		    const char *offer, const char *format, const char *accept);
+RV_HIDDEN const struct rv_encoder *encoder_by_name(const struct rv_server *,
+		    const char *name, size_t len);
+/* q-value of a media type under an Accept header (0..1000). */
+RV_HIDDEN int	 accept_quality(const char *accept, const char *media_type);
+
+/* problem.c: a whole problem+json response (head and body) */
+RV_HIDDEN int	 problem_render(struct rv_buf *head, struct rv_buf *body,
+		    int status, const char *title, const char *detail,
+		    const char *extra_headers);
+RV_HIDDEN const char *http_reason(int status);
+/* Answer a request that has no stream yet (404, 405, 413, 431, 503). */
+RV_HIDDEN int	 req_problem(struct rv_req *, int status, const char *title,
+		    const char *detail, const char *extra_headers);
+
+/* writer.c: drives the encoder; every rv_ item call goes through here */
+RV_HIDDEN int	 w_item_begin(struct rv_stream *, enum rv_item_kind);
+RV_HIDDEN int	 w_token(struct rv_stream *, struct rv_token *);
+RV_HIDDEN int	 w_item_end(struct rv_stream *);
+/* A whole one-token item (text, bytes, comment). */
+RV_HIDDEN int	 w_simple_item(struct rv_stream *, enum rv_item_kind,
+		    enum rv_tok_type, const char *, size_t);
+RV_HIDDEN int	 w_usable(struct rv_stream *);
+/* Drop the open item (format error, ...) and return err. */
+RV_HIDDEN int	 w_item_abort(struct rv_stream *, int err);
+
+/* stream.c */
+RV_HIDDEN int	 stream_item_done(struct rv_stream *);	/* flush policy */
+RV_HIDDEN int	 stream_send_head(struct rv_stream *);
+/* Runtime, after the handler returned ret: finish whatever it left. */
+RV_HIDDEN void	 stream_end(struct rv_stream *);
+RV_HIDDEN void	 stream_end_ret(struct rv_stream *, int handler_ret);
+RV_HIDDEN void	 stream_fail(struct rv_stream *, int err);
+
+/* packf.c */
+RV_HIDDEN int	 emit_json(struct rv_stream *, const struct json_t *);
+
+/* built-in encoders */
+RV_HIDDEN extern const struct rv_encoder enc_text, enc_bytes, enc_json,
+		    enc_array, enc_ndjson, enc_jsonseq, enc_sse, enc_msgpack,
+		    enc_csv;
+
+/* ------------------------------------------------------------------ */
+/* The server                                                           */
+
+struct module_ent {
+	const struct rv_module	*mod;
+	void			*data;
+};
+
+struct rv_server {
+	struct rv_limits	 lim;
+	char			*mount;
+	struct route		*routes;
+	size_t			 nroutes;
+	const struct rv_encoder	**encs;
+	size_t			 nencs;
+	struct module_ent	*mods;
+	size_t			 nmods;
+	atomic_int		 stopping;
+	int			 stopfd;	/* eventfd: wakes the loop */
+	struct pool		*pool;
+	struct loopstate	*loop;		/* while serving */
+	/* counters */
+	atomic_ulong		 n_requests;
+	atomic_ulong		 n_gone;	/* streams whose client left */
+	atomic_ulong		 n_active;
+};
+
+#endif /* RV_INTERNAL_H */

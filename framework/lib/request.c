@@ -1,0 +1,320 @@
+/*
+ * request.c: a request from its CGI/FastCGI params: method, routed
+ * path, query (parsed on first use, percent-decoded), headers, body.
+ * Values come from the peer: each is copied, bounded and checked.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+static atomic_uint next_id;
+
+int
+req_init(struct rv_req *rq, struct rv_server *srv, struct rv_sink *sink)
+{
+
+	memset(rq, 0, sizeof(*rq));
+	rq->srv = srv;
+	rq->sink = sink;
+	rq->stream.rq = rq;
+	rq->id = atomic_fetch_add(&next_id, 1) + 1;
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	return RV_OK;
+}
+
+int
+req_add_env(struct rv_req *rq, const char *k, size_t kn, const char *v,
+    size_t vn)
+{
+	struct rv_kv	*env;
+	size_t		 cap;
+
+	/* 32 slots, then doubling at each power of two past that. */
+	if (rq->nenv == 0 || (rq->nenv >= 32 &&
+	    (rq->nenv & (rq->nenv - 1)) == 0)) {
+		cap = rq->nenv == 0 ? 32 : rq->nenv * 2;
+		if ((env = arena_alloc(&rq->arena, cap * sizeof(*env))) ==
+		    NULL)
+			return RV_ENOMEM;
+		if (rq->nenv > 0)
+			memcpy(env, rq->env, rq->nenv * sizeof(*env));
+		rq->env = env;
+	}
+	if ((rq->env[rq->nenv].key = arena_strndup(&rq->arena, k, kn)) ==
+	    NULL || (rq->env[rq->nenv].val = arena_strndup(&rq->arena, v,
+	    vn)) == NULL)
+		return RV_ENOMEM;
+	rq->nenv++;
+	return RV_OK;
+}
+
+const char *
+rv_env(const struct rv_req *rq, const char *name)
+{
+	size_t	 i;
+
+	/* The first of duplicates, as libfcgi does (nginx may send two). */
+	for (i = 0; i < rq->nenv; i++)
+		if (strcmp(rq->env[i].key, name) == 0)
+			return rq->env[i].val;
+	return NULL;
+}
+
+void
+req_mark_bad(struct rv_req *rq, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (rq->bad_status != 0)
+		return;
+	rq->bad_status = status;
+	va_start(ap, fmt);
+	vsnprintf(rq->bad, sizeof(rq->bad), fmt, ap);
+	va_end(ap);
+}
+
+/* Strip the mount prefix at a segment boundary; NULL if not under it. */
+static const char *
+strip_mount(const char *full, const char *mount)
+{
+	size_t	 n = strlen(mount);
+
+	while (n > 0 && mount[n - 1] == '/')
+		n--;
+	if (strncmp(full, mount, n) != 0)
+		return NULL;
+	if (full[n] == '\0')
+		return "/";
+	return full[n] == '/' ? full + n : NULL;
+}
+
+int
+req_finish_env(struct rv_req *rq)
+{
+	const char	*sn = rv_env(rq, "SCRIPT_NAME");
+	const char	*pi = rv_env(rq, "PATH_INFO");
+	char		*full;
+	size_t		 sl, pl;
+
+	rq->method = rv_env(rq, "REQUEST_METHOD");
+	if (rq->method == NULL || *rq->method == '\0') {
+		rq->method = "GET";
+		req_mark_bad(rq, 400, "the request has no REQUEST_METHOD");
+	}
+	rq->head_only = strcmp(rq->method, "HEAD") == 0;
+	rq->query_string = rv_env(rq, "QUERY_STRING");
+	if (rq->query_string == NULL)
+		rq->query_string = "";
+	sl = sn != NULL ? strlen(sn) : 0;
+	pl = pi != NULL ? strlen(pi) : 0;
+	if (rq->srv->mount != NULL) {
+		if ((full = arena_alloc(&rq->arena, sl + pl + 1)) == NULL)
+			return RV_ENOMEM;
+		memcpy(full, sn != NULL ? sn : "", sl);
+		memcpy(full + sl, pi != NULL ? pi : "", pl);
+		full[sl + pl] = '\0';
+		rq->path = strip_mount(full, rq->srv->mount);
+	} else if (pl > 0)
+		rq->path = pi;
+	else
+		rq->path = sl > 0 ? sn : "/";
+	if (rq->path != NULL && *rq->path == '\0')
+		rq->path = "/";
+	return RV_OK;
+}
+
+void
+req_free(struct rv_req *rq)
+{
+
+	buf_free(&rq->stream.out);
+	buf_free(&rq->stream.head);
+	arena_reset(&rq->stream.scratch);
+	arena_reset(&rq->arena);
+}
+
+static int
+hexval(int c)
+{
+
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int
+pct_decode(char *dst, const char *src, size_t n, int plus, size_t *outlen)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (src[i] == '%') {
+			/* %00 would cut the string short: refused too. */
+			if (i + 2 >= n || (hi = hexval((unsigned char)
+			    src[i + 1])) < 0 || (lo = hexval((unsigned char)
+			    src[i + 2])) < 0 || (hi == 0 && lo == 0))
+				return -1;
+			dst[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (src[i] == '\0')
+			return -1;
+		else
+			dst[o++] = plus && src[i] == '+' ? ' ' : src[i];
+	}
+	dst[o] = '\0';
+	*outlen = o;
+	return 0;
+}
+
+static void
+parse_query(struct rv_req *rq)
+{
+	const char	*p = rq->query_string, *amp, *eq;
+	size_t		 n, kn, cap = 0;
+	char		*k, *v;
+	size_t		 kl, vl;
+	struct rv_kv	*q;
+
+	rq->query_parsed = 1;
+	for (; *p != '\0'; p = amp != NULL ? amp + 1 : p + n) {
+		amp = strchr(p, '&');
+		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		if (n == 0)
+			continue;
+		eq = memchr(p, '=', n);
+		kn = eq != NULL ? (size_t)(eq - p) : n;
+		k = arena_alloc(&rq->arena, kn + 1);
+		v = arena_alloc(&rq->arena, n - kn + 1);
+		if (k == NULL || v == NULL)
+			return;
+		if (pct_decode(k, p, kn, 1, &kl) != 0 ||
+		    pct_decode(v, eq != NULL ? eq + 1 : "", eq != NULL ?
+		    n - kn - 1 : 0, 1, &vl) != 0 || !utf8_valid(k, kl) ||
+		    !utf8_valid(v, vl)) {
+			req_mark_bad(rq, 400, "invalid escape or encoding in "
+			    "the query string");
+			continue;
+		}
+		if (rq->nquery == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((q = arena_alloc(&rq->arena, cap *
+			    sizeof(*q))) == NULL)
+				return;
+			if (rq->nquery > 0)
+				memcpy(q, rq->query, rq->nquery * sizeof(*q));
+			rq->query = q;
+		}
+		rq->query[rq->nquery].key = k;
+		rq->query[rq->nquery++].val = v;
+	}
+}
+
+const char *
+rv_query(struct rv_req *rq, const char *key, const char *def)
+{
+	size_t	 i;
+
+	if (!rq->query_parsed)
+		parse_query(rq);
+	for (i = 0; i < rq->nquery; i++)
+		if (strcmp(rq->query[i].key, key) == 0)
+			return rq->query[i].val;
+	return def;
+}
+
+long
+rv_query_range(struct rv_req *rq, const char *key, long def, long min,
+    long max)
+{
+	const char	*v = rv_query(rq, key, NULL);
+	char		*end;
+	long		 n;
+
+	if (v == NULL)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max ||
+	    isspace((unsigned char)*v)) {
+		req_mark_bad(rq, 400, "invalid query parameter '%s': expected "
+		    "an integer between %ld and %ld", key, min, max);
+		return def;
+	}
+	return n;
+}
+
+long
+rv_query_long(struct rv_req *rq, const char *key, long def)
+{
+
+	return rv_query_range(rq, key, def, LONG_MIN, LONG_MAX);
+}
+
+const char *
+rv_req_header(const struct rv_req *rq, const char *name)
+{
+	char	 env[256];
+	size_t	 i, n = strlen(name), off = 5;
+
+	if (n + off >= sizeof(env))
+		return NULL;
+	if (strcasecmp(name, "Content-Type") == 0 ||
+	    strcasecmp(name, "Content-Length") == 0)
+		off = 0;
+	memcpy(env, "HTTP_", off);
+	for (i = 0; i < n; i++)
+		env[off + i] = name[i] == '-' ? '_' :
+		    (char)toupper((unsigned char)name[i]);
+	env[off + n] = '\0';
+	return rv_env(rq, env);
+}
+
+const char *
+rv_method(const struct rv_req *rq)
+{
+
+	return rq->method;
+}
+
+const char *
+rv_path(const struct rv_req *rq)
+{
+
+	return rq->path;
+}
+
+const char *
+rv_param(const struct rv_req *rq, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < rq->ncaps; i++)
+		if (strcmp(rq->caps[i].key, name) == 0)
+			return rq->caps[i].val;
+	return NULL;
+}
+
+const void *
+rv_body(const struct rv_req *rq, size_t *len)
+{
+
+	if (len != NULL)
+		*len = rq->body_len;
+	return rq->body;
+}
+
+void *
+rv_module_data(const struct rv_req *rq)
+{
+
+	return rq->mod_data;
+}

@@ -1,0 +1,59 @@
+/*
+ * utf8.c: strict UTF-8 (RFC 3629): no overlong forms, no surrogates,
+ * nothing above U+10FFFF.  NUL is a valid character; JSON escapes it.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "internal.h"
+
+int
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*end = p + n;
+	uint64_t		 w;
+	unsigned		 c, need, i;
+	uint32_t		 cp, min;
+
+	while (p < end) {
+		/* ASCII runs, eight bytes at a time */
+		while (end - p >= 8) {
+			memcpy(&w, p, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			p += 8;
+		}
+		if (p == end)
+			break;
+		c = *p++;
+		if (c < 0x80)
+			continue;
+		if (c < 0xc2 || c > 0xf4)
+			return 0;
+		if (c < 0xe0) {
+			need = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c < 0xf0) {
+			need = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else {
+			need = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		}
+		if ((size_t)(end - p) < need)
+			return 0;
+		for (i = 0; i < need; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += need;
+	}
+	return 1;
+}

@@ -1,0 +1,396 @@
+/*
+ * writer.c: the structured writer.  Checks the shape of each item
+ * (keys only where a map wants one, closes that match), hands every
+ * token to the negotiated encoder, and makes items atomic: an item
+ * that fails anywhere is cut back out of the output buffer whole.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+int
+w_usable(struct rv_stream *s)
+{
+
+	if (s->err != RV_OK)
+		return s->err;
+	if (s->state == SS_NONE)
+		return RV_ESTATE;
+	if (s->state == SS_CLOSED || s->enc == NULL)
+		return RV_ECLOSED;
+	return RV_OK;
+}
+
+static void
+item_reset(struct rv_stream *s)
+{
+
+	s->in_item = 0;
+	s->item_err = RV_OK;
+	s->depth = 0;
+	s->ev_name = s->ev_id = NULL;
+	s->ev_retry = 0;
+	arena_reset(&s->scratch);
+}
+
+int
+w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
+{
+	int	 rc;
+
+	if ((rc = w_usable(s)) != RV_OK)
+		return rc;
+	if (s->in_item)
+		return RV_ESTATE;
+	s->item_mark = s->out.len;
+	s->item.kind = kind;
+	s->item.event = s->ev_name;
+	s->item.id = s->ev_id;
+	s->item.retry = s->ev_retry;
+	s->item.index = s->items;
+	s->in_item = 1;
+	s->item_err = RV_OK;
+	if (!s->began) {
+		/* Lazily, so a refused first item leaves no framing behind. */
+		if (s->enc->begin != NULL &&
+		    (rc = s->enc->begin(&s->ectx)) != RV_OK)
+			return w_item_abort(s, rc);
+		s->began = 1;
+		s->began_in_item = 1;
+	}
+	if (s->enc->item_begin != NULL &&
+	    (rc = s->enc->item_begin(&s->ectx, &s->item)) != RV_OK)
+		return w_item_abort(s, rc);
+	return RV_OK;
+}
+
+int
+w_item_abort(struct rv_stream *s, int err)
+{
+
+	if (s->in_item) {
+		s->out.len = s->item_mark;
+		if (s->began_in_item)
+			s->began = 0;
+		s->began_in_item = 0;
+		s->out.err = RV_OK;
+		item_reset(s);
+	}
+	return err;
+}
+
+int
+w_item_end(struct rv_stream *s)
+{
+	int	 rc;
+
+	if (!s->in_item)
+		return RV_ESTATE;
+	if (s->item_err != RV_OK)
+		return w_item_abort(s, s->item_err);
+	if (s->enc->item_end != NULL &&
+	    (rc = s->enc->item_end(&s->ectx, &s->item)) != RV_OK)
+		return w_item_abort(s, rc);
+	if (s->out.err != RV_OK)
+		return w_item_abort(s, s->out.err);
+	if (s->out.len - s->item_mark > s->rq->srv->lim.max_item)
+		return w_item_abort(s, RV_ETOOBIG);
+	if (s->item.kind != RV_ITEM_COMMENT && s->item.kind != RV_ITEM_RETRY)
+		s->items++;
+	s->began_in_item = 0;
+	item_reset(s);
+	return stream_item_done(s);
+}
+
+/* Is this token allowed where the writer stands?  Fills its position. */
+static int
+w_place(struct rv_stream *s, struct rv_token *t)
+{
+	struct wlevel	*lv;
+	int		 is_open, is_close;
+
+	is_open = t->type == RV_TOK_MAP_OPEN || t->type == RV_TOK_ARRAY_OPEN;
+	is_close = t->type == RV_TOK_MAP_CLOSE ||
+	    t->type == RV_TOK_ARRAY_CLOSE;
+	if (s->depth == 0) {
+		if (is_close || t->type == RV_TOK_KEY)
+			return RV_ESTATE;
+		t->depth = 0;
+		t->index = 0;
+		t->in_map = 0;
+		return RV_OK;
+	}
+	lv = &s->lv[s->depth - 1];
+	t->depth = is_close ? s->depth - 1 : s->depth;
+	t->in_map = lv->map;
+	t->index = lv->count;
+	t->count = lv->count;
+	if (is_close)
+		return (lv->map && t->type == RV_TOK_MAP_CLOSE &&
+		    !lv->want_val) ||
+		    (!lv->map && t->type == RV_TOK_ARRAY_CLOSE) ?
+		    RV_OK : RV_ESTATE;
+	if (lv->map && !lv->want_val)
+		return t->type == RV_TOK_KEY ? RV_OK : RV_ESTATE;
+	if (t->type == RV_TOK_KEY)
+		return RV_ESTATE;
+	if (is_open && s->depth >= RV_MAX_DEPTH)
+		return RV_ETOOBIG;
+	return RV_OK;
+}
+
+/* Move the writer past a token that was placed. */
+static void
+w_advance(struct rv_stream *s, const struct rv_token *t)
+{
+	struct wlevel	*lv = s->depth ? &s->lv[s->depth - 1] : NULL;
+
+	switch (t->type) {
+	case RV_TOK_KEY:
+		lv->want_val = 1;
+		return;
+	case RV_TOK_MAP_CLOSE:
+	case RV_TOK_ARRAY_CLOSE:
+		s->depth--;
+		return;
+	default:
+		break;
+	}
+	if (lv != NULL) {
+		lv->count++;
+		lv->want_val = 0;
+	}
+	if (t->type == RV_TOK_MAP_OPEN || t->type == RV_TOK_ARRAY_OPEN) {
+		lv = &s->lv[s->depth++];
+		lv->map = t->type == RV_TOK_MAP_OPEN;
+		lv->want_val = 0;
+		lv->count = 0;
+	}
+}
+
+static int
+w_check_value(const struct rv_token *t)
+{
+
+	switch (t->type) {
+	case RV_TOK_KEY:
+	case RV_TOK_STR:
+	case RV_TOK_TEXT:
+		if (t->str == NULL && t->len != 0)
+			return RV_EINVAL;
+		return utf8_valid(t->str, t->len) ? RV_OK : RV_EUTF8;
+	case RV_TOK_BIN:
+		return t->str == NULL && t->len != 0 ? RV_EINVAL : RV_OK;
+	case RV_TOK_DOUBLE:
+		return isfinite(t->v.d) ? RV_OK : RV_EINVAL;
+	default:
+		return RV_OK;
+	}
+}
+
+/*
+ * One token of a structured item.  A token at depth 0 starts an item;
+ * the token that brings the depth back to 0 ends it.  Inside a failed
+ * item, tokens only keep the structure in step until it ends.
+ */
+int
+w_token(struct rv_stream *s, struct rv_token *t)
+{
+	int	 rc, started = 0;
+
+	if (!s->in_item) {
+		if (t->type == RV_TOK_KEY || t->type == RV_TOK_MAP_CLOSE ||
+		    t->type == RV_TOK_ARRAY_CLOSE)
+			return w_usable(s) != RV_OK ? w_usable(s) : RV_ESTATE;
+		if ((rc = w_item_begin(s, RV_ITEM_VALUE)) != RV_OK)
+			return rc;
+		started = 1;
+	}
+	if ((rc = w_place(s, t)) != RV_OK) {
+		/* A misplaced token: refuse it, fail the item. */
+		if (started)
+			return w_item_abort(s, rc);
+		if (s->item_err == RV_OK)
+			s->item_err = rc;
+		return rc;
+	}
+	if (s->item_err == RV_OK && (rc = w_check_value(t)) != RV_OK)
+		s->item_err = rc;
+	if (s->item_err == RV_OK) {
+		if ((rc = s->enc->token(&s->ectx, t)) != RV_OK)
+			s->item_err = rc;
+		else if (s->out.len - s->item_mark >
+		    s->rq->srv->lim.max_item) {
+			/* Give the memory back now, not at the item's end. */
+			s->item_err = RV_ETOOBIG;
+			s->out.len = s->item_mark;
+		}
+	}
+	w_advance(s, t);
+	if (s->depth == 0 && t->type != RV_TOK_KEY)
+		return w_item_end(s);
+	return s->item_err;
+}
+
+int
+w_simple_item(struct rv_stream *s, enum rv_item_kind kind,
+    enum rv_tok_type type, const char *p, size_t n)
+{
+	struct rv_token	 t;
+	int		 rc;
+
+	/* Refuse an oversized item before copying it anywhere. */
+	if (n > s->rq->srv->lim.max_item && w_usable(s) == RV_OK)
+		return RV_ETOOBIG;
+	if ((rc = w_item_begin(s, kind)) != RV_OK)
+		return rc;
+	if (kind != RV_ITEM_RETRY) {
+		memset(&t, 0, sizeof(t));
+		t.type = type;
+		t.str = p;
+		t.len = n;
+		if ((rc = w_check_value(&t)) != RV_OK)
+			return w_item_abort(s, rc);
+		if ((rc = s->enc->token(&s->ectx, &t)) != RV_OK)
+			return w_item_abort(s, rc);
+		if (s->out.len - s->item_mark > s->rq->srv->lim.max_item)
+			return w_item_abort(s, RV_ETOOBIG);
+	}
+	return w_item_end(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* The public writer calls                                              */
+
+static int
+tok0(struct rv_stream *s, enum rv_tok_type type)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = type;
+	return w_token(s, &t);
+}
+
+static int
+tokstr(struct rv_stream *s, enum rv_tok_type type, const char *p, size_t n)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = type;
+	t.str = p;
+	t.len = n;
+	return w_token(s, &t);
+}
+
+int rv_map_open(struct rv_stream *s) { return tok0(s, RV_TOK_MAP_OPEN); }
+int rv_map_close(struct rv_stream *s) { return tok0(s, RV_TOK_MAP_CLOSE); }
+int rv_array_open(struct rv_stream *s) { return tok0(s, RV_TOK_ARRAY_OPEN); }
+int rv_array_close(struct rv_stream *s) { return tok0(s, RV_TOK_ARRAY_CLOSE); }
+int rv_null(struct rv_stream *s) { return tok0(s, RV_TOK_NULL); }
+
+int
+rv_key(struct rv_stream *s, const char *k)
+{
+
+	return k == NULL ? RV_EINVAL : tokstr(s, RV_TOK_KEY, k, strlen(k));
+}
+
+int
+rv_keyn(struct rv_stream *s, const char *k, size_t n)
+{
+
+	return tokstr(s, RV_TOK_KEY, k, n);
+}
+
+int
+rv_str(struct rv_stream *s, const char *v)
+{
+
+	return v == NULL ? tok0(s, RV_TOK_NULL) :
+	    tokstr(s, RV_TOK_STR, v, strlen(v));
+}
+
+int
+rv_strn(struct rv_stream *s, const char *v, size_t n)
+{
+
+	return tokstr(s, RV_TOK_STR, v, n);
+}
+
+int
+rv_bin(struct rv_stream *s, const void *p, size_t n)
+{
+
+	return tokstr(s, RV_TOK_BIN, p, n);
+}
+
+int
+rv_int(struct rv_stream *s, int64_t v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_INT;
+	t.v.i = v;
+	return w_token(s, &t);
+}
+
+int
+rv_uint(struct rv_stream *s, uint64_t v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_UINT;
+	t.v.u = v;
+	return w_token(s, &t);
+}
+
+int
+rv_double(struct rv_stream *s, double v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_DOUBLE;
+	t.v.d = v;
+	return w_token(s, &t);
+}
+
+int
+rv_bool(struct rv_stream *s, int v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_BOOL;
+	t.v.b = v != 0;
+	return w_token(s, &t);
+}
+
+/*
+ * key + value.  The value is written even when the key failed inside
+ * an item, so that the map stays in step and the item ends (dropped);
+ * outside an item a failed key must not start a stray scalar item.
+ */
+#define KEYED(s, k, valcall) do {					\
+	int rc_ = rv_key((s), (k)), rc2_;				\
+	if (rc_ != RV_OK && !(s)->in_item)				\
+		return rc_;						\
+	rc2_ = (valcall);						\
+	return rc_ != RV_OK ? rc_ : rc2_;				\
+} while (0)
+
+int rv_kstr(struct rv_stream *s, const char *k, const char *v)
+{ KEYED(s, k, rv_str(s, v)); }
+int rv_kint(struct rv_stream *s, const char *k, int64_t v)
+{ KEYED(s, k, rv_int(s, v)); }
+int rv_kdouble(struct rv_stream *s, const char *k, double v)
+{ KEYED(s, k, rv_double(s, v)); }
+int rv_kbool(struct rv_stream *s, const char *k, int v)
+{ KEYED(s, k, rv_bool(s, v)); }
+int rv_knull(struct rv_stream *s, const char *k)
+{ KEYED(s, k, rv_null(s)); }

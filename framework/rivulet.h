@@ -1,0 +1,453 @@
+/*
+ * rivulet.h: the one public header of librivulet.
+ *
+ * A handler receives a request, opens a stream on it (which negotiates
+ * the framing), sends typed items and returns.  Items are written
+ * without building a tree: the structured writer hands each token
+ * straight to the negotiated encoder.
+ *
+ * Every function that can fail returns an enum rv_err (0 is success);
+ * rv_strerror() names it.  None of them exits or aborts the process.
+ */
+#ifndef RIVULET_H
+#define RIVULET_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+# define RV_API __attribute__((visibility("default")))
+# define RV_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+# define RV_API
+# define RV_PRINTF(f, a)
+#endif
+
+#define RV_VERSION_MAJOR 0
+#define RV_VERSION_MINOR 1
+#define RV_VERSION_PATCH 0
+#define RV_VERSION_STRING "0.1.0"
+
+/*
+ * Module ABI version.  Bumped whenever struct rv_module, struct
+ * rv_route or struct rv_encoder change shape; the runtime refuses a
+ * module built against another value.
+ */
+#define RV_ABI_VERSION 1
+
+struct rv_req;		/* one request; owned by the runtime */
+struct rv_stream;	/* the response of a request */
+struct rv_enc;		/* an encoder's per-stream context */
+struct rv_server;	/* routes, encoders, limits */
+struct json_t;		/* jansson's value type (typedef json_t) */
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+
+enum rv_err {
+	RV_OK = 0,
+	RV_EGONE,	/* the client has left: stop producing */
+	RV_ECLOSED,	/* the stream has ended (closed, error sent, refused) */
+	RV_ESTATE,	/* call out of order (header after first byte, ...) */
+	RV_EINVAL,	/* bad argument (CR/LF in a header, NaN, bad format) */
+	RV_EUTF8,	/* text is not valid UTF-8 */
+	RV_ETYPE,	/* the negotiated framing cannot carry this item */
+	RV_ETOOBIG,	/* over a size or depth limit */
+	RV_ENOMEM,	/* out of memory */
+	RV_EIO,		/* I/O error other than the client leaving */
+	RV_ESHUTDOWN,	/* the server is stopping: end the stream */
+	RV_ENOTFOUND,	/* no such route, module, encoder or file */
+	RV_EABI,	/* a module or encoder built for another ABI */
+	RV_ERR__MAX
+};
+
+RV_API const char *rv_strerror(enum rv_err);
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                             */
+
+RV_API const char *rv_method(const struct rv_req *);
+/* The path that was routed: PATH_INFO below the front server's mount. */
+RV_API const char *rv_path(const struct rv_req *);
+/* A {name} capture of the route pattern, percent-decoded; NULL if none. */
+RV_API const char *rv_param(const struct rv_req *, const char *name);
+/* First value of a query key, decoded; def if the key is absent. */
+RV_API const char *rv_query(struct rv_req *, const char *key, const char *def);
+/*
+ * A query key as an integer.  Absent: def.  Present but not an integer
+ * in [min, max]: def, and the request is marked bad, so that rv_open()
+ * answers 400 with a problem+json body naming the key.
+ */
+RV_API long rv_query_long(struct rv_req *, const char *key, long def);
+RV_API long rv_query_range(struct rv_req *, const char *key, long def,
+    long min, long max);
+/* A request header by its HTTP name ("Accept", "Last-Event-ID"). */
+RV_API const char *rv_req_header(const struct rv_req *, const char *name);
+/* A raw CGI/FastCGI parameter ("REMOTE_ADDR", "SERVER_NAME"). */
+RV_API const char *rv_env(const struct rv_req *, const char *name);
+/* The request body (buffered up to the server's max_body). */
+RV_API const void *rv_body(const struct rv_req *, size_t *len);
+/* The module's opaque pointer set by its init function. */
+RV_API void *rv_module_data(const struct rv_req *);
+
+/* ------------------------------------------------------------------ */
+/* Streams                                                              */
+
+/*
+ * Framing offers for rv_open(): encoder names separated by spaces,
+ * the first being the default.  Any encoder a module registers can be
+ * named too ("ndjson cbor").
+ */
+#define RV_TEXT		"text"
+#define RV_BYTES	"bytes"
+#define RV_JSON		"json"			/* one JSON document */
+#define RV_SSE		"sse"
+#define RV_CSV		"csv"
+#define RV_ITEMS	"ndjson sse msgpack array json-seq"
+
+/*
+ * Open the response stream: choose the encoder from the offer by the
+ * request's ?format= or Accept header.  Nothing is sent yet.  Never
+ * returns NULL.  If nothing offered is acceptable the client gets 406
+ * and the stream is closed: sends return RV_ECLOSED.  Calling it again
+ * returns the same stream.
+ */
+RV_API struct rv_stream *rv_open(struct rv_req *, const char *offer);
+/* The negotiated encoder's name, or NULL if the stream was refused. */
+RV_API const char *rv_format(const struct rv_stream *);
+RV_API struct rv_req *rv_request(const struct rv_stream *);
+
+/* Before the first byte only (else RV_ESTATE). */
+RV_API int rv_status(struct rv_stream *, int code);
+RV_API int rv_header(struct rv_stream *, const char *name, const char *value);
+/* Wrap a JSON array framing in an object: {"name":[...]} (else ignored). */
+RV_API int rv_envelope(struct rv_stream *, const char *name);
+
+/*
+ * Items.  Each call sends one whole item and flushes it to the client,
+ * unless the stream is in bulk mode (rv_bulk), where items are
+ * coalesced up to 64 KiB and flushed at every wait or at close.
+ * An item that fails is dropped whole: nothing of it reaches the wire.
+ */
+RV_API int rv_text(struct rv_stream *, const char *);
+RV_API int rv_textn(struct rv_stream *, const char *, size_t);
+RV_API int rv_textf(struct rv_stream *, const char *, ...) RV_PRINTF(2, 3);
+RV_API int rv_vtextf(struct rv_stream *, const char *, va_list);
+RV_API int rv_bytes(struct rv_stream *, const void *, size_t);
+/* One MessagePack value (exactly one, complete), in any framing. */
+RV_API int rv_msgpack(struct rv_stream *, const void *, size_t);
+/* A jansson value, walked straight into the encoder. */
+RV_API int rv_json(struct rv_stream *, const struct json_t *);
+/*
+ * A structured item from a json_pack()-style format: { } [ ] s s# n b
+ * i I f o O and ? (nullable s).  No tree is built.
+ */
+RV_API int rv_packf(struct rv_stream *, const char *fmt, ...);
+RV_API int rv_vpackf(struct rv_stream *, const char *fmt, va_list);
+/* An SSE comment (": text"); a heartbeat in framings that allow one. */
+RV_API int rv_comment(struct rv_stream *, const char *);
+
+/*
+ * Event envelope for the next item: SSE "event:" and "id:" fields
+ * (either may be NULL; neither may hold CR, LF or NUL).  Other JSON
+ * framings render the item as {"event":..,"id":..,"data":item}.
+ */
+RV_API int rv_event(struct rv_stream *, const char *event, const char *id);
+RV_API int rv_eventf(struct rv_stream *, const char *event, const char *id,
+    const char *fmt, ...);
+/* SSE "retry:" hint, sent with the next item (or alone at close). */
+RV_API int rv_retry(struct rv_stream *, unsigned long ms);
+
+/*
+ * Structured writer: one item is one top-level value.  A scalar at top
+ * level is an item; a map or array is an item when it closes.
+ */
+RV_API int rv_map_open(struct rv_stream *);
+RV_API int rv_map_close(struct rv_stream *);
+RV_API int rv_array_open(struct rv_stream *);
+RV_API int rv_array_close(struct rv_stream *);
+RV_API int rv_key(struct rv_stream *, const char *);
+RV_API int rv_keyn(struct rv_stream *, const char *, size_t);
+RV_API int rv_str(struct rv_stream *, const char *);
+RV_API int rv_strn(struct rv_stream *, const char *, size_t);
+RV_API int rv_int(struct rv_stream *, int64_t);
+RV_API int rv_uint(struct rv_stream *, uint64_t);
+RV_API int rv_double(struct rv_stream *, double);
+RV_API int rv_bool(struct rv_stream *, int);
+RV_API int rv_null(struct rv_stream *);
+RV_API int rv_bin(struct rv_stream *, const void *, size_t);
+/* key + value in one call */
+RV_API int rv_kstr(struct rv_stream *, const char *, const char *);
+RV_API int rv_kint(struct rv_stream *, const char *, int64_t);
+RV_API int rv_kdouble(struct rv_stream *, const char *, double);
+RV_API int rv_kbool(struct rv_stream *, const char *, int);
+RV_API int rv_knull(struct rv_stream *, const char *);
+
+/* CSV: the header row (else taken from the first map's keys). */
+RV_API int rv_columns(struct rv_stream *, size_t n, const char *const *names);
+
+/*
+ * Error: before the first byte, the given HTTP status with an
+ * application/problem+json body; after it, an error item in the
+ * stream's framing.  Either way the stream then ends.
+ */
+RV_API int rv_error(struct rv_stream *, int status, const char *title,
+    const char *detailfmt, ...) RV_PRINTF(4, 5);
+
+/* Send headers and buffered items now. */
+RV_API int rv_flush(struct rv_stream *);
+/* Bulk mode: coalesce items (exports); off by default. */
+RV_API int rv_bulk(struct rv_stream *, int on);
+/*
+ * Wait ms milliseconds, flushing first.  Returns early with RV_EGONE
+ * when the client leaves, RV_ESHUTDOWN when the server stops.  Sends
+ * heartbeats while it waits if the wait is longer than the heartbeat
+ * interval.
+ */
+RV_API int rv_sleep(struct rv_stream *, unsigned long ms);
+/* RV_OK while the client is there, else RV_EGONE / RV_ESHUTDOWN. */
+RV_API int rv_alive(struct rv_stream *);
+/* Heartbeat interval for this stream, 0 to disable. */
+RV_API int rv_heartbeat(struct rv_stream *, unsigned long ms);
+/* Called once when the stream ends, for whatever reason. */
+RV_API int rv_on_done(struct rv_stream *, void (*)(struct rv_stream *,
+    enum rv_err why, void *arg), void *arg);
+/*
+ * End the stream: the framing's closing bytes, then the end of the
+ * response.  Returns the first error the stream met (RV_EGONE if the
+ * client left), so that `return rv_close(s);` reports it.
+ */
+RV_API int rv_close(struct rv_stream *);
+
+/*
+ * A printf into scratch memory of the stream, valid until the next
+ * item has been sent.  NULL only on allocation failure.
+ */
+RV_API const char *rv_fmt(struct rv_stream *, const char *, ...)
+    RV_PRINTF(2, 3);
+
+enum rv_log_level {
+	RV_LOG_ERROR,
+	RV_LOG_WARN,
+	RV_LOG_INFO,
+	RV_LOG_DEBUG,
+	RV_LOG__MAX
+};
+RV_API void rv_log(const struct rv_req *, enum rv_log_level,
+    const char *, ...) RV_PRINTF(3, 4);
+
+/* ------------------------------------------------------------------ */
+/* Encoders                                                             */
+
+enum rv_item_kind {
+	RV_ITEM_VALUE,		/* a structured value: tokens */
+	RV_ITEM_TEXT,		/* one RV_TOK_TEXT token, valid UTF-8 */
+	RV_ITEM_BYTES,		/* one RV_TOK_BIN token */
+	RV_ITEM_COMMENT,	/* one RV_TOK_TEXT token */
+	RV_ITEM_ERROR,		/* a map: type, title, status, detail */
+	RV_ITEM_RETRY,		/* no tokens: only the retry field */
+	RV_ITEM__MAX
+};
+
+/* What an item carries besides its value. */
+struct rv_item {
+	enum rv_item_kind kind;
+	const char *event;	/* SSE event name or NULL */
+	const char *id;		/* SSE id or NULL */
+	unsigned long retry;	/* ms, 0 if none */
+	size_t index;		/* items sent before this one */
+};
+
+enum rv_tok_type {
+	RV_TOK_MAP_OPEN,
+	RV_TOK_MAP_CLOSE,
+	RV_TOK_ARRAY_OPEN,
+	RV_TOK_ARRAY_CLOSE,
+	RV_TOK_KEY,
+	RV_TOK_STR,
+	RV_TOK_INT,
+	RV_TOK_UINT,
+	RV_TOK_DOUBLE,
+	RV_TOK_BOOL,
+	RV_TOK_NULL,
+	RV_TOK_BIN,
+	RV_TOK_TEXT,		/* payload of a text or comment item */
+	RV_TOK__MAX
+};
+
+/*
+ * One token of an item.  The writer has already checked the structure:
+ * keys only where a map wants one, closes matching opens, strings
+ * valid UTF-8, doubles finite.
+ */
+struct rv_token {
+	enum rv_tok_type type;
+	unsigned depth;		/* 0 for a top-level value */
+	int in_map;		/* its container is a map */
+	size_t index;		/* position in its container (pair index in maps) */
+	size_t count;		/* *_CLOSE: number of elements (pairs) */
+	const char *str;	/* KEY, STR, BIN, TEXT */
+	size_t len;
+	union {
+		int64_t i;
+		uint64_t u;
+		double d;
+		int b;
+	} v;
+};
+
+/*
+ * An encoder.  Built-ins and module encoders use the same interface.
+ * Every step returns an rv_err; a non-zero return drops the item.
+ */
+struct rv_encoder {
+	uint32_t abi;		/* RV_ABI_VERSION */
+	const char *name;	/* for offers and ?format= ("ndjson") */
+	const char *alias;	/* second ?format= name or NULL */
+	const char *media_type;	/* "application/x-ndjson" */
+	const char *charset;	/* "utf-8" or NULL */
+	size_t state_size;	/* zeroed bytes at rv_enc_state() */
+	int (*begin)(struct rv_enc *);
+	int (*item_begin)(struct rv_enc *, const struct rv_item *);
+	int (*token)(struct rv_enc *, const struct rv_token *);
+	int (*item_end)(struct rv_enc *, const struct rv_item *);
+	int (*end)(struct rv_enc *);
+	/* Always called last, even for a stream cut short: free state. */
+	void (*fini)(struct rv_enc *);
+};
+
+RV_API int rv_enc_write(struct rv_enc *, const void *, size_t);
+RV_API int rv_enc_puts(struct rv_enc *, const char *);
+RV_API void *rv_enc_state(struct rv_enc *);
+RV_API const char *rv_enc_envelope(const struct rv_enc *);
+/* Render a token as JSON text (for encoders built on JSON). */
+RV_API int rv_enc_json_token(struct rv_enc *, const struct rv_token *);
+
+/* ------------------------------------------------------------------ */
+/* Modules                                                              */
+
+typedef int (*rv_handler)(struct rv_req *);
+
+struct rv_route {
+	const char *method;	/* "GET", "POST", ... ; "GET" also answers HEAD */
+	const char *pattern;	/* "/stocks/{symbol}/stream" */
+	rv_handler handler;
+};
+
+struct rv_module {
+	uint32_t abi;		/* RV_ABI_VERSION: first, never moves */
+	uint32_t size;		/* sizeof(struct rv_module) */
+	const char *name;
+	const struct rv_route *routes;	/* ends with a zeroed entry */
+	const struct rv_encoder *const *encoders;	/* NULL-terminated or NULL */
+	/* Called once per process before serving; non-zero refuses the module. */
+	int (*init)(void **data);
+	void (*fini)(void *data);
+};
+
+/* The symbol the runtime looks up in a module. */
+#define RV_MODULE_SYMBOL rivulet_module
+#define RV_MODULE_SYMBOL_NAME "rivulet_module"
+
+#define RV_ROUTE(m, p, h)	{ (m), (p), (h) }
+#define RV_GET(p, h)		RV_ROUTE("GET", (p), (h))
+#define RV_POST(p, h)		RV_ROUTE("POST", (p), (h))
+#define RV_PUT(p, h)		RV_ROUTE("PUT", (p), (h))
+#define RV_DELETE(p, h)		RV_ROUTE("DELETE", (p), (h))
+
+/*
+ * RV_MODULE("name", RV_GET(...), ...) for a module of routes only;
+ * otherwise define RV_MODULE_SYMBOL yourself with RV_MODULE_HEAD and
+ * designated initialisers.
+ */
+#define RV_MODULE_HEAD .abi = RV_ABI_VERSION, .size = sizeof(struct rv_module)
+#define RV_MODULE(modname, ...)						\
+	static const struct rv_route rv_module_routes_[] = {		\
+		__VA_ARGS__, { NULL, NULL, NULL } };			\
+	RV_API extern const struct rv_module RV_MODULE_SYMBOL;		\
+	const struct rv_module RV_MODULE_SYMBOL = {			\
+		RV_MODULE_HEAD, .name = (modname),			\
+		.routes = rv_module_routes_ }
+
+/* ------------------------------------------------------------------ */
+/* Embedding: a server of routes (the rivulet daemon is built on this) */
+
+struct rv_limits {
+	size_t max_params;	/* bytes of FastCGI params (431 beyond) */
+	size_t max_body;	/* bytes of request body (413 beyond) */
+	size_t max_item;	/* bytes of one encoded item */
+	unsigned max_handlers;	/* concurrent handler threads (503 beyond) */
+	unsigned long heartbeat_ms;	/* idle stream heartbeat, 0: off */
+	unsigned long params_timeout_ms;	/* to receive a request's params */
+	unsigned long write_timeout_ms;	/* a client that reads nothing */
+	size_t thread_stack;	/* bytes of stack per handler thread */
+};
+
+RV_API struct rv_server *rv_server_new(void);
+RV_API void rv_server_free(struct rv_server *);
+RV_API void rv_server_limits(struct rv_server *, struct rv_limits *);
+RV_API int rv_server_set_limits(struct rv_server *, const struct rv_limits *);
+/* Strip this prefix from SCRIPT_NAME+PATH_INFO instead of using PATH_INFO. */
+RV_API int rv_server_mount(struct rv_server *, const char *prefix);
+/* Add a module's routes and encoders; calls its init. */
+RV_API int rv_server_add_module(struct rv_server *, const struct rv_module *,
+    char *errbuf, size_t errlen);
+RV_API int rv_server_add_encoder(struct rv_server *, const struct rv_encoder *);
+/* Serve FastCGI on a listening socket until rv_server_stop(). */
+RV_API int rv_server_serve(struct rv_server *, int listenfd);
+/* Async-signal-safe: ask rv_server_serve() to drain and return. */
+RV_API void rv_server_stop(struct rv_server *);
+/* Write the route table, one "METHOD pattern module" line each. */
+RV_API void rv_server_routes(const struct rv_server *,
+    void (*)(const char *method, const char *pattern, const char *module,
+    void *), void *);
+RV_API void rv_set_log_level(enum rv_log_level);
+
+/* ------------------------------------------------------------------ */
+/* Testing handlers in-process (no web server)                          */
+
+struct rv_test_request {
+	const char *method;		/* "GET" if NULL */
+	const char *uri;		/* "/api/json_stream?x=1" */
+	const char *const *headers;	/* "Name: value", NULL-terminated */
+	const void *body;
+	size_t body_len;
+	int real_sleep;			/* 0: rv_sleep returns at once */
+	size_t leave_after;		/* client leaves after N items (0: never) */
+};
+
+struct rv_test_response {
+	int status;
+	char *head;		/* response header block, "Name: value\n" lines */
+	char *body;		/* NUL-terminated too */
+	size_t body_len;
+	struct json_t *items;	/* body decoded by its framing: a JSON array */
+	int handler_ret;	/* what the handler returned */
+	size_t items_sent;	/* items the stream accepted */
+};
+
+RV_API int rv_test_run(struct rv_server *, const struct rv_test_request *,
+    struct rv_test_response *);
+RV_API const char *rv_test_header(const struct rv_test_response *,
+    const char *name);
+RV_API void rv_test_response_free(struct rv_test_response *);
+/*
+ * Decode a body of the given media type into a JSON array of items:
+ * SSE events as {"event","id","retry","data"} (data parsed as JSON
+ * when it is JSON), NDJSON/json-seq/msgpack values, a JSON array's
+ * elements, CSV rows as objects keyed by the header, text as one
+ * string.  NULL with errbuf filled when the body is malformed.
+ */
+RV_API struct json_t *rv_decode(const char *media_type, const void *body,
+    size_t len, char *errbuf, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RIVULET_H */
