@@ -177,7 +177,7 @@ int
 rv_vpackf(struct rv_stream *s, const char *fmt, va_list ap)
 {
 	struct packf	 f;
-	int		 rc;
+	int		 rc, nested;
 
 	if (fmt == NULL)
 		return RV_EINVAL;
@@ -188,17 +188,19 @@ rv_vpackf(struct rv_stream *s, const char *fmt, va_list ap)
 	f.p = fmt;
 	va_copy(f.ap, ap);
 	pf_skip(&f);
-	if (!s->in_item && (rc = w_item_begin(s, RV_ITEM_VALUE)) != RV_OK) {
+	/* Inside an open item the format is one value of it. */
+	nested = s->in_item;
+	if (!nested && (rc = w_item_begin(s, RV_ITEM_VALUE)) != RV_OK) {
 		va_end(f.ap);
 		return rc;
 	}
-	rc = pf_value(s, &f, 0);
-	if (rc == RV_OK) {
-		pf_skip(&f);
-		if (*f.p != '\0')
-			rc = RV_EINVAL;	/* one value per format */
-	}
+	rc = pf_value(s, &f, nested ? (int)s->depth : 0);
 	va_end(f.ap);
+	if (nested) {
+		if (rc != RV_OK && s->item_err == RV_OK)
+			s->item_err = rc;
+		return rc;
+	}
 	/* An item that ended cleanly has been sent; else drop the rest. */
 	if (s->in_item)
 		return w_item_abort(s, rc == RV_OK ? RV_EINVAL : rc);
@@ -294,8 +296,13 @@ rv_json(struct rv_stream *s, const json_t *j)
 		return RV_EINVAL;
 	if ((rc = w_usable(s)) != RV_OK)
 		return rc;
-	if (s->in_item)
-		return RV_ESTATE;
+	if (s->in_item) {
+		/* One value of the open item. */
+		if ((rc = walk_json(s, j, (int)s->depth)) != RV_OK &&
+		    s->item_err == RV_OK)
+			s->item_err = rc;
+		return rc;
+	}
 	if ((rc = w_item_begin(s, RV_ITEM_VALUE)) != RV_OK)
 		return rc;
 	rc = walk_json(s, j, 0);
