@@ -129,7 +129,7 @@ path_match(const struct route *r, const char *path, struct rv_kv *caps,
     size_t *ncaps, char *work)
 {
 	char	*p = work, *e;
-	size_t	 i, n, len;
+	size_t	 i, n;
 
 	*ncaps = 0;
 	strcpy(work, path + 1);
@@ -139,10 +139,8 @@ path_match(const struct route *r, const char *path, struct rv_kv *caps,
 		if (is_capture(r->segs[i]) && is_rest(r->segs[i])) {
 			if (*p == '\0')
 				return 0;
-			len = strlen(r->segs[i]);
 			caps[*ncaps].key = r->segs[i];
 			caps[(*ncaps)++].val = p;
-			(void)len;
 			return 1;
 		}
 		e = strchr(p, '/');
@@ -159,7 +157,8 @@ path_match(const struct route *r, const char *path, struct rv_kv *caps,
 			*e = '\0';
 		p = e != NULL ? e + 1 : NULL;
 	}
-	return p == NULL;
+	/* "/" has no segments: it matches the empty remainder only. */
+	return p == NULL || (r->nsegs == 0 && *p == '\0');
 }
 
 static int

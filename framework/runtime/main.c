@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "rivulet.h"
-#include "config.h"
+#include "conffile.h"
 #include "listen.h"
 #include "modload.h"
 

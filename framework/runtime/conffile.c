@@ -1,5 +1,5 @@
 /*
- * config.c: the config file parser.  The file is the operator's, but
+ * conffile.c: the config file parser.  The file is the operator's, but
  * a mistake in it must be reported with its place, never crash us:
  * long lines, NUL bytes, stray quotes are all errors with FILE:LINE.
  */
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "conffile.h"
 
 #ifndef RV_MODULE_DIR
 #define RV_MODULE_DIR "/usr/lib/rivulet"

@@ -1,9 +1,9 @@
 /*
- * config.h: rivulet.conf, "key = value" lines.  Every key, its default
+ * conffile.h: rivulet.conf, "key = value" lines.  Every key, its default
  * and meaning are in conf/rivulet.conf.
  */
-#ifndef RV_CONFIG_H
-#define RV_CONFIG_H
+#ifndef RV_CONFFILE_H
+#define RV_CONFFILE_H
 
 #include "rivulet.h"
 
