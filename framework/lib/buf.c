@@ -173,6 +173,23 @@ arena_vprintf(struct rv_arena *a, const char *fmt, va_list ap)
 	return p;
 }
 
+/* Free all but the newest ordinary block, and reuse that one. */
+void
+arena_rewind(struct rv_arena *a)
+{
+	struct rv_arena_blk	*b = a->head;
+
+	if (b == NULL || b->size > ARENA_BLOCK) {
+		arena_reset(a);
+		return;
+	}
+	a->head = b->next;
+	arena_reset(a);
+	b->next = NULL;
+	b->used = 0;
+	a->head = b;
+}
+
 void
 arena_reset(struct rv_arena *a)
 {

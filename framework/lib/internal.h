@@ -75,6 +75,7 @@ RV_HIDDEN void	*arena_alloc(struct rv_arena *, size_t);
 RV_HIDDEN char	*arena_strndup(struct rv_arena *, const char *, size_t);
 RV_HIDDEN char	*arena_vprintf(struct rv_arena *, const char *, va_list);
 RV_HIDDEN void	 arena_reset(struct rv_arena *);	/* frees all */
+RV_HIDDEN void	 arena_rewind(struct rv_arena *);	/* empties, keeps a block */
 
 /* utf8.c */
 RV_HIDDEN int	 utf8_valid(const char *, size_t);

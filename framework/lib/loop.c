@@ -696,7 +696,7 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 {
 	struct loopstate	*L;
 	struct epoll_event	 ev, evs[64];
-	int			 i, n;
+	int			 i, n, done;
 	uint64_t		 v;
 
 	if ((L = calloc(1, sizeof(*L))) == NULL)
@@ -716,14 +716,22 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 	epoll_ctl(L->epfd, EPOLL_CTL_ADD, srv->stopfd, &ev);
 	while (!atomic_load(&srv->stopping)) {
 		n = epoll_wait(L->epfd, evs, 64, 250);
+		done = 0;
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr == L)
 				accept_all(srv);
-			else if (evs[i].data.ptr == srv) {
-				(void)!read(srv->stopfd, &v, sizeof(v));
-				take_done(srv);
-			} else
+			else if (evs[i].data.ptr == srv)
+				done = 1;
+			else
 				on_event(srv, &evs[i]);
+		}
+		/*
+		 * Finished requests only after the batch: closing one now
+		 * would free a connection a later event of the batch names.
+		 */
+		if (done) {
+			(void)!read(srv->stopfd, &v, sizeof(v));
+			take_done(srv);
 		}
 		sweep(srv);
 	}

@@ -31,7 +31,7 @@ item_reset(struct rv_stream *s)
 	s->depth = 0;
 	s->ev_name = s->ev_id = NULL;
 	s->ev_retry = 0;
-	arena_reset(&s->scratch);
+	arena_rewind(&s->scratch);
 }
 
 int
