@@ -164,7 +164,8 @@ pf_check(const char *p)
 		}
 		if (strchr("snbiIfoO", *p) == NULL)
 			return RV_EINVAL;
-		if ((*p == 's' && strchr("#%?", p[1]) != NULL) ||
+		/* (strchr would match the terminating NUL: test it first) */
+		if ((*p == 's' && p[1] != '\0' && strchr("#%?", p[1]) != NULL) ||
 		    ((*p == 'o' || *p == 'O') && p[1] == '?'))
 			p++;
 		want_key = depth > 0 && stack[depth - 1] == '{';

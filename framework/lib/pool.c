@@ -21,7 +21,8 @@ struct pool {
 	pthread_cond_t		 quiet;		/* a job finished */
 	struct conn		*head, *tail;	/* queued jobs */
 	unsigned		 threads;
-	unsigned		 idle;
+	unsigned		 idle;		/* waiting for work */
+	unsigned		 queued;	/* jobs not yet taken */
 	unsigned		 busy;		/* queued + running */
 	int			 stopping;
 };
@@ -74,6 +75,7 @@ worker(void *arg)
 		c = p->head;
 		if ((p->head = c->done_next) == NULL)
 			p->tail = NULL;
+		p->queued--;
 		c->done_next = NULL;
 		pthread_mutex_unlock(&p->mu);
 		run(p, c);
@@ -132,10 +134,14 @@ pool_submit(struct pool *p, struct conn *c)
 		pthread_mutex_unlock(&p->mu);
 		return RV_ETOOBIG;
 	}
-	if (p->idle == 0 && p->threads < p->srv->lim.max_handlers &&
-	    p->threads <= p->busy)
+	/*
+	 * A thread counted idle may already be promised to an earlier
+	 * job it has not woken up for: compare jobs waiting with threads
+	 * waiting, or a job could sit behind a stream that never ends.
+	 */
+	if (p->idle <= p->queued && p->threads < p->srv->lim.max_handlers)
 		rc = spawn(p);
-	if (rc != RV_OK && p->threads == 0) {
+	if (rc != RV_OK && p->idle <= p->queued) {
 		pthread_mutex_unlock(&p->mu);
 		return rc;
 	}
@@ -145,6 +151,7 @@ pool_submit(struct pool *p, struct conn *c)
 	else
 		p->head = c;
 	p->tail = c;
+	p->queued++;
 	p->busy++;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);

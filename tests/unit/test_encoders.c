@@ -461,12 +461,16 @@ e_packf_bad(struct rv_stream *s)
 	ck_assert_int_eq(rv_packf(s, "i i", 1, 2), RV_EINVAL);
 	ck_assert_int_eq(rv_packf(s, "{i:i}", 1, 2), RV_EINVAL);
 	ck_assert_int_eq(rv_packf(s, "s", NULL), RV_EINVAL);
+	/* formats that end right after a scalar */
+	ck_assert_int_eq(rv_packf(s, "s", "end"), RV_OK);
+	ck_assert_int_eq(rv_packf(s, "[s]", "x"), RV_OK);
 	return rv_packf(s, "s#", "abcdef", 3);
 }
 
 START_TEST(packf_errors_drop_item)
 {
-	BODY_IS(RV_ITEMS, "ndjson", e_packf_bad, "\"abc\"\n");
+	BODY_IS(RV_ITEMS, "ndjson", e_packf_bad,
+	    "\"end\"\n[\"x\"]\n\"abc\"\n");
 }
 END_TEST
 
