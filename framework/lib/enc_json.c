@@ -20,79 +20,92 @@ static const unsigned char json_esc[256] = {
 	[0x5c] = 1,
 };
 
+/*
+ * One pass into room reserved for the plain case; only a string with
+ * something to escape pays for growing.
+ */
 static int
 json_string(struct rv_buf *b, const char *p, size_t n)
 {
-	size_t	 i, run;
-	char	 e[6];
-	unsigned char c;
+	const unsigned char	*s = (const unsigned char *)p, *e = s + n;
+	char			*o;
+	unsigned char		 c;
 
-	if (buf_grow(b, n + 2) != RV_OK)
+	/* n + 2, and 8 spare for the word-at-a-time copy below */
+	if (b->cap - b->len < n + 10 && buf_grow(b, n + 10) != RV_OK)
 		return b->err;
-	b->p[b->len++] = '"';
-	for (i = 0; i < n; ) {
-		for (run = i; run < n && !json_esc[(unsigned char)p[run]];
-		    run++)
-			continue;
-		if (run > i && buf_addfast(b, p + i, run - i) != RV_OK)
-			return b->err;
-		if ((i = run) == n)
+	o = b->p + b->len;
+	*o++ = '"';
+	/* Eight bytes at a time while none needs escaping. */
+	while (e - s >= 8) {
+		uint64_t w, lo, q, bs;
+
+		__builtin_memcpy(&w, s, 8);
+		lo = (w - 0x2020202020202020ULL) & ~w;	/* bytes < 0x20 */
+		q = w ^ 0x2222222222222222ULL;		/* '"' -> 0 */
+		q = (q - 0x0101010101010101ULL) & ~q;
+		bs = w ^ 0x5c5c5c5c5c5c5c5cULL;		/* '\\' -> 0 */
+		bs = (bs - 0x0101010101010101ULL) & ~bs;
+		if ((lo | q | bs) & 0x8080808080808080ULL)
 			break;
-		c = (unsigned char)p[i++];
-		e[0] = '\\';
-		switch (c) {
-		case '"': e[1] = '"'; break;
-		case '\\': e[1] = '\\'; break;
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
-		default:
-			memcpy(e + 1, "u00", 3);
-			e[4] = hexdig[c >> 4];
-			e[5] = hexdig[c & 0xf];
-			if (buf_addfast(b, e, 6) != RV_OK)
-				return b->err;
+		__builtin_memcpy(o, &w, 8);
+		o += 8;
+		s += 8;
+	}
+	for (; s < e; s++) {
+		if (!json_esc[c = *s]) {
+			*o++ = (char)c;
 			continue;
 		}
-		if (buf_addfast(b, e, 2) != RV_OK)
+		/* Escapes take up to 6 bytes: make room for the rest. */
+		b->len = (size_t)(o - b->p);
+		if (buf_grow(b, (size_t)(e - s) * 6 + 1) != RV_OK)
 			return b->err;
+		o = b->p + b->len;
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hexdig[c >> 4];
+			*o++ = hexdig[c & 0xf];
+		}
 	}
-	return buf_addfast(b, "\"", 1);
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	return RV_OK;
 }
 
 /* Decimal digits of v, right-aligned in the 24-byte buffer. */
+static const char digits2[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 static char *
 u64_digits(uint64_t v, char *end)
 {
 
-	do {
-		*--end = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
+	/* two digits a division */
+	while (v >= 100) {
+		end -= 2;
+		__builtin_memcpy(end, digits2 + (v % 100) * 2, 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		end -= 2;
+		__builtin_memcpy(end, digits2 + v * 2, 2);
+	} else
+		*--end = (char)('0' + v);
 	return end;
-}
-
-static int
-json_int(struct rv_buf *b, int64_t v)
-{
-	char	 d[24], *p;
-
-	p = u64_digits(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v,
-	    d + sizeof(d));
-	if (v < 0)
-		*--p = '-';
-	return buf_addfast(b, p, (size_t)(d + sizeof(d) - p));
-}
-
-static int
-json_uint(struct rv_buf *b, uint64_t v)
-{
-	char	 d[24], *p;
-
-	p = u64_digits(v, d + sizeof(d));
-	return buf_addfast(b, p, (size_t)(d + sizeof(d) - p));
 }
 
 /*
@@ -158,51 +171,80 @@ base64_encode(struct rv_buf *b, const void *vp, size_t n)
 	return RV_OK;
 }
 
+/* Decimal of v at o (room for 20 digits); returns the end. */
+static char *
+put_u64(char *o, uint64_t v)
+{
+	char	 d[24], *p = u64_digits(v, d + sizeof(d));
+	size_t	 n = (size_t)(d + sizeof(d) - p);
+
+	copy_small(o, p, n);
+	return o + n;
+}
+
 int
 rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 {
 	struct rv_buf	*b = e->out;
+	char		*o;
+	int		 sep;
 
 	/* Separators come from the token's place, not from state here. */
-	if (t->depth > 0 && t->index > 0 && (t->type == RV_TOK_KEY ||
+	sep = t->depth > 0 && t->index > 0 && (t->type == RV_TOK_KEY ||
 	    (!t->in_map && t->type != RV_TOK_MAP_CLOSE &&
-	    t->type != RV_TOK_ARRAY_CLOSE)) && buf_addfast(b, ",", 1))
-		return b->err;
-	switch (t->type) {
-	case RV_TOK_MAP_OPEN:
-		return buf_addfast(b, "{", 1);
-	case RV_TOK_MAP_CLOSE:
-		return buf_addfast(b, "}", 1);
-	case RV_TOK_ARRAY_OPEN:
-		return buf_addfast(b, "[", 1);
-	case RV_TOK_ARRAY_CLOSE:
-		return buf_addfast(b, "]", 1);
-	case RV_TOK_KEY:
+	    t->type != RV_TOK_ARRAY_CLOSE));
+	if (t->type == RV_TOK_KEY || t->type == RV_TOK_STR ||
+	    t->type == RV_TOK_TEXT) {
+		if (sep && buf_addfast(b, ",", 1) != RV_OK)
+			return b->err;
 		if (json_string(b, t->str, t->len) != RV_OK)
 			return b->err;
-		return buf_addfast(b, ":", 1);
-	case RV_TOK_STR:
-	case RV_TOK_TEXT:
-		return json_string(b, t->str, t->len);
-	case RV_TOK_INT:
-		return json_int(b, t->v.i);
-	case RV_TOK_UINT:
-		return json_uint(b, t->v.u);
-	case RV_TOK_DOUBLE:
-		return json_double(b, t->v.d);
-	case RV_TOK_BOOL:
-		return t->v.b ? buf_addfast(b, "true", 4) :
-		    buf_addfast(b, "false", 5);
-	case RV_TOK_NULL:
-		return buf_addfast(b, "null", 4);
-	case RV_TOK_BIN:
+		return t->type == RV_TOK_KEY ? buf_addfast(b, ":", 1) : RV_OK;
+	}
+	if (t->type == RV_TOK_DOUBLE || t->type == RV_TOK_BIN) {
+		if (sep && buf_addfast(b, ",", 1) != RV_OK)
+			return b->err;
+		if (t->type == RV_TOK_DOUBLE)
+			return json_double(b, t->v.d);
 		if (buf_addfast(b, "\"", 1) != RV_OK ||
 		    base64_encode(b, t->str, t->len) != RV_OK)
 			return b->err;
 		return buf_addfast(b, "\"", 1);
+	}
+	/* The rest fits in 24 bytes: reserve once, write straight. */
+	if (b->cap - b->len < 24 && buf_grow(b, 24) != RV_OK)
+		return b->err;
+	o = b->p + b->len;
+	if (sep)
+		*o++ = ',';
+	switch (t->type) {
+	case RV_TOK_MAP_OPEN: *o++ = '{'; break;
+	case RV_TOK_MAP_CLOSE: *o++ = '}'; break;
+	case RV_TOK_ARRAY_OPEN: *o++ = '['; break;
+	case RV_TOK_ARRAY_CLOSE: *o++ = ']'; break;
+	case RV_TOK_INT:
+		if (t->v.i < 0) {
+			*o++ = '-';
+			o = put_u64(o, (uint64_t)0 - (uint64_t)t->v.i);
+		} else
+			o = put_u64(o, (uint64_t)t->v.i);
+		break;
+	case RV_TOK_UINT:
+		o = put_u64(o, t->v.u);
+		break;
+	case RV_TOK_BOOL:
+		copy_small(o, t->v.b ? "true" : "false", t->v.b ? 4 : 5);
+		o += t->v.b ? 4 : 5;
+		break;
+	case RV_TOK_NULL:
+		copy_small(o, "null", 4);
+		o += 4;
+		break;
 	default:
 		return RV_EINVAL;
 	}
+	b->len = (size_t)(o - b->p);
+	return RV_OK;
 }
 
 /* ------------------------------------------------------------------ */

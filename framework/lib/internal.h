@@ -57,12 +57,24 @@ RV_HIDDEN int	 buf_printf(struct rv_buf *, const char *, ...)
 RV_HIDDEN int	 buf_vprintf(struct rv_buf *, const char *, va_list);
 RV_HIDDEN void	 buf_free(struct rv_buf *);
 
+/* Tokens are mostly a few bytes: copy those inline, not via libc. */
+static inline void
+copy_small(char *d, const char *s, size_t n)
+{
+	if (n > 16) {
+		__builtin_memcpy(d, s, n);
+		return;
+	}
+	while (n-- > 0)
+		*d++ = *s++;
+}
+
 static inline int
 buf_addfast(struct rv_buf *b, const void *p, size_t n)
 {
 	if (b->cap - b->len < n && buf_grow(b, n) != RV_OK)
 		return b->err;
-	__builtin_memcpy(b->p + b->len, p, n);
+	copy_small(b->p + b->len, p, n);
 	b->len += n;
 	return RV_OK;
 }
@@ -166,6 +178,7 @@ struct rv_stream {
 	/* flow */
 	int			 bulk;
 	unsigned long		 heartbeat_ms;
+	size_t			 max_item;	/* srv->lim.max_item, at hand */
 	struct timespec		 last_write;
 	size_t			 items;
 	uint64_t		 bytes;

@@ -83,6 +83,7 @@ rv_open(struct rv_req *rq, const char *offer)
 	s->state = SS_OPEN;
 	s->status = 200;
 	s->heartbeat_ms = rq->srv->lim.heartbeat_ms;
+	s->max_item = rq->srv->lim.max_item;
 	now(&s->last_write);
 	fmt = rv_query(rq, "format", NULL);
 	if (rq->bad_status != 0) {

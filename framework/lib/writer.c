@@ -94,7 +94,7 @@ w_item_end(struct rv_stream *s)
 		return w_item_abort(s, rc);
 	if (s->out.err != RV_OK)
 		return w_item_abort(s, s->out.err);
-	if (s->out.len - s->item_mark > s->rq->srv->lim.max_item)
+	if (s->out.len - s->item_mark > s->max_item)
 		return w_item_abort(s, RV_ETOOBIG);
 	if (s->item.kind != RV_ITEM_COMMENT && s->item.kind != RV_ITEM_RETRY)
 		s->items++;
@@ -179,6 +179,15 @@ w_check_value(const struct rv_token *t)
 	case RV_TOK_TEXT:
 		if (t->str == NULL && t->len != 0)
 			return RV_EINVAL;
+		/* Short ASCII (keys, names): no need for the full check. */
+		if (t->len <= 16) {
+			unsigned char	 hi = 0;
+
+			for (size_t i = 0; i < t->len; i++)
+				hi |= (unsigned char)t->str[i];
+			if (hi < 0x80)
+				return RV_OK;
+		}
 		return utf8_valid(t->str, t->len) ? RV_OK : RV_EUTF8;
 	case RV_TOK_BIN:
 		return t->str == NULL && t->len != 0 ? RV_EINVAL : RV_OK;
@@ -221,7 +230,7 @@ w_token(struct rv_stream *s, struct rv_token *t)
 		if ((rc = s->enc->token(&s->ectx, t)) != RV_OK)
 			s->item_err = rc;
 		else if (s->out.len - s->item_mark >
-		    s->rq->srv->lim.max_item) {
+		    s->max_item) {
 			/* Give the memory back now, not at the item's end. */
 			s->item_err = RV_ETOOBIG;
 			s->out.len = s->item_mark;
@@ -241,7 +250,7 @@ w_simple_item(struct rv_stream *s, enum rv_item_kind kind,
 	int		 rc;
 
 	/* Refuse an oversized item before copying it anywhere. */
-	if (n > s->rq->srv->lim.max_item && w_usable(s) == RV_OK)
+	if (n > s->max_item && w_usable(s) == RV_OK)
 		return RV_ETOOBIG;
 	if ((rc = w_item_begin(s, kind)) != RV_OK)
 		return rc;
@@ -254,7 +263,7 @@ w_simple_item(struct rv_stream *s, enum rv_item_kind kind,
 			return w_item_abort(s, rc);
 		if ((rc = s->enc->token(&s->ectx, &t)) != RV_OK)
 			return w_item_abort(s, rc);
-		if (s->out.len - s->item_mark > s->rq->srv->lim.max_item)
+		if (s->out.len - s->item_mark > s->max_item)
 			return w_item_abort(s, RV_ETOOBIG);
 	}
 	return w_item_end(s);
@@ -372,25 +381,108 @@ rv_bool(struct rv_stream *s, int v)
 }
 
 /*
- * key + value.  The value is written even when the key failed inside
- * an item, so that the map stays in step and the item ends (dropped);
- * outside an item a failed key must not start a stray scalar item.
+ * key + value.  The common case, a healthy item with a map that wants
+ * a key, takes a short path: one check of the writer's state for both
+ * tokens.  Anything else goes token by token, where the value is still
+ * written after a failed key inside an item (so the map stays in step
+ * and the item ends, dropped), but no stray item is started outside.
  */
-#define KEYED(s, k, valcall) do {					\
-	int rc_ = rv_key((s), (k)), rc2_;				\
-	if (rc_ != RV_OK && !(s)->in_item)				\
-		return rc_;						\
-	rc2_ = (valcall);						\
-	return rc_ != RV_OK ? rc_ : rc2_;				\
-} while (0)
+static int
+w_pair(struct rv_stream *s, const char *k, struct rv_token *v)
+{
+	struct wlevel	*lv;
+	struct rv_token	 kt;
+	int		 rc, rc2;
 
-int rv_kstr(struct rv_stream *s, const char *k, const char *v)
-{ KEYED(s, k, rv_str(s, v)); }
-int rv_kint(struct rv_stream *s, const char *k, int64_t v)
-{ KEYED(s, k, rv_int(s, v)); }
-int rv_kdouble(struct rv_stream *s, const char *k, double v)
-{ KEYED(s, k, rv_double(s, v)); }
-int rv_kbool(struct rv_stream *s, const char *k, int v)
-{ KEYED(s, k, rv_bool(s, v)); }
-int rv_knull(struct rv_stream *s, const char *k)
-{ KEYED(s, k, rv_null(s)); }
+	if (k == NULL)
+		return RV_EINVAL;
+	lv = s->depth > 0 ? &s->lv[s->depth - 1] : NULL;
+	if (lv == NULL || !lv->map || lv->want_val || s->item_err != RV_OK ||
+	    v->type == RV_TOK_MAP_OPEN || v->type == RV_TOK_ARRAY_OPEN) {
+		memset(&kt, 0, sizeof(kt));
+		kt.type = RV_TOK_KEY;
+		kt.str = k;
+		kt.len = strlen(k);
+		if ((rc = w_token(s, &kt)) != RV_OK && !s->in_item)
+			return rc;
+		rc2 = w_token(s, v);
+		return rc != RV_OK ? rc : rc2;
+	}
+	memset(&kt, 0, sizeof(kt));
+	kt.type = RV_TOK_KEY;
+	kt.str = k;
+	kt.len = strlen(k);
+	kt.depth = v->depth = s->depth;
+	kt.in_map = v->in_map = 1;
+	kt.index = v->index = lv->count;
+	if ((rc = w_check_value(&kt)) != RV_OK ||
+	    (rc = w_check_value(v)) != RV_OK ||
+	    (rc = s->enc->token(&s->ectx, &kt)) != RV_OK ||
+	    (rc = s->enc->token(&s->ectx, v)) != RV_OK)
+		s->item_err = rc;
+	else if (s->out.len - s->item_mark > s->max_item) {
+		s->item_err = rc = RV_ETOOBIG;
+		s->out.len = s->item_mark;
+	}
+	lv->count++;
+	return rc;
+}
+
+int
+rv_kstr(struct rv_stream *s, const char *k, const char *v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	if (v == NULL)
+		t.type = RV_TOK_NULL;
+	else {
+		t.type = RV_TOK_STR;
+		t.str = v;
+		t.len = strlen(v);
+	}
+	return w_pair(s, k, &t);
+}
+
+int
+rv_kint(struct rv_stream *s, const char *k, int64_t v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_INT;
+	t.v.i = v;
+	return w_pair(s, k, &t);
+}
+
+int
+rv_kdouble(struct rv_stream *s, const char *k, double v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_DOUBLE;
+	t.v.d = v;
+	return w_pair(s, k, &t);
+}
+
+int
+rv_kbool(struct rv_stream *s, const char *k, int v)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_BOOL;
+	t.v.b = v != 0;
+	return w_pair(s, k, &t);
+}
+
+int
+rv_knull(struct rv_stream *s, const char *k)
+{
+	struct rv_token	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_NULL;
+	return w_pair(s, k, &t);
+}
