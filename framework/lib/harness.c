@@ -33,8 +33,10 @@ client_left(struct test_sink *ts)
 	return ts->tr->leave_after > 0 && ts->delivered >= ts->tr->leave_after;
 }
 
+static int	 ts_finish(struct rv_sink *, int);
+
 static int
-ts_write(struct rv_sink *sk, const struct iovec *iov, int n)
+ts_write(struct rv_sink *sk, const struct iovec *iov, int n, int last)
 {
 	struct test_sink	*ts = (struct test_sink *)sk;
 	int			 i;
@@ -44,6 +46,8 @@ ts_write(struct rv_sink *sk, const struct iovec *iov, int n)
 	for (i = 0; i < n; i++)
 		buf_add(&ts->out, iov[i].iov_base, iov[i].iov_len);
 	ts->delivered = ts->rq->stream.items;
+	if (last && ts->out.err == RV_OK)
+		ts_finish(sk, 0);
 	return ts->out.err;
 }
 

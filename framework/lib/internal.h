@@ -107,9 +107,13 @@ RV_HIDDEN void	 logx(enum rv_log_level, const char *, ...)
 /* the test harness's memory.                                           */
 
 struct rv_sink {
-	/* All of iov or an error (RV_EGONE, RV_EIO). */
-	int	(*write)(struct rv_sink *, const struct iovec *, int n);
-	/* End the response; abort: cut it without the protocol's end. */
+	/*
+	 * All of iov or an error (RV_EGONE, RV_EIO).  last: the response
+	 * ends with these bytes (one system call for both where it can).
+	 */
+	int	(*write)(struct rv_sink *, const struct iovec *, int n,
+		    int last);
+	/* End the response (cut: without the protocol's end). */
 	int	(*finish)(struct rv_sink *, int abort);
 	/*
 	 * Wait up to ms (0: only check).  RV_OK when the time ran out,

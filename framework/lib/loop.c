@@ -37,7 +37,7 @@ struct loopstate {
 	unsigned	 nconns;
 };
 
-static int	 conn_write(struct rv_sink *, const struct iovec *, int);
+static int	 conn_write(struct rv_sink *, const struct iovec *, int, int);
 static int	 conn_finish(struct rv_sink *, int);
 static int	 conn_wait(struct rv_sink *, unsigned long);
 static void	 conn_read(struct rv_server *, struct conn *);
@@ -106,18 +106,24 @@ send_all(struct conn *c, struct iovec *iov, int n)
 
 #define BATCH	16	/* records a sendmsg */
 
+/*
+ * STDOUT records straight from the caller's buffers; with last, the
+ * empty STDOUT and END_REQUEST go in the same system call.
+ */
 static int
-conn_write(struct rv_sink *sk, const struct iovec *in, int nin)
+conn_write(struct rv_sink *sk, const struct iovec *in, int nin, int last)
 {
 	struct conn	*c = (struct conn *)sk;
-	unsigned char	 hdr[BATCH][FCGI_HDR];
-	struct iovec	 out[BATCH * 2];
+	unsigned char	 hdr[BATCH][FCGI_HDR], end[FCGI_HDR + 16];
+	struct iovec	 out[BATCH * 2 + 1];
 	size_t		 off, chunk;
-	int		 i = 0, nrec = 0, rc;
+	int		 i, nrec = 0, rc;
 
 	if (atomic_load(&c->gone))
 		return RV_EGONE;
-	for (; i < nin; i++) {
+	if (c->ended || c->cut)
+		return RV_ECLOSED;
+	for (i = 0; i < nin; i++) {
 		for (off = 0; off < in[i].iov_len; off += chunk) {
 			chunk = in[i].iov_len - off;
 			if (chunk > FCGI_MAXDATA)
@@ -135,6 +141,15 @@ conn_write(struct rv_sink *sk, const struct iovec *in, int nin)
 			}
 		}
 	}
+	if (last) {
+		fcgi_header(end, FCGI_STDOUT, c->reqid, 0);
+		fcgi_end_request(end + FCGI_HDR, c->reqid,
+		    FCGI_REQUEST_COMPLETE);
+		out[2 * nrec].iov_base = end;
+		out[2 * nrec].iov_len = sizeof(end);
+		c->ended = 1;
+		return send_all(c, out, 2 * nrec + 1);
+	}
 	return nrec > 0 ? send_all(c, out, 2 * nrec) : RV_OK;
 }
 
@@ -142,8 +157,6 @@ static int
 conn_finish(struct rv_sink *sk, int cut)
 {
 	struct conn	*c = (struct conn *)sk;
-	unsigned char	 rec[FCGI_HDR + 16];
-	struct iovec	 iov;
 
 	if (c->ended || c->cut)
 		return RV_OK;
@@ -151,12 +164,7 @@ conn_finish(struct rv_sink *sk, int cut)
 		c->cut = 1;
 		return RV_OK;
 	}
-	fcgi_header(rec, FCGI_STDOUT, c->reqid, 0);
-	fcgi_end_request(rec + FCGI_HDR, c->reqid, FCGI_REQUEST_COMPLETE);
-	iov.iov_base = rec;
-	iov.iov_len = FCGI_HDR + 16;
-	c->ended = 1;
-	return send_all(c, &iov, 1);
+	return conn_write(sk, NULL, 0, 1);
 }
 
 static int
@@ -240,8 +248,7 @@ conn_close(struct rv_server *srv, struct conn *c)
 {
 	struct loopstate	*L = srv->loop;
 
-	if (c->in_epoll)
-		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	/* close() takes the fd out of the epoll set: no DEL needed. */
 	close(c->fd);
 	if (c->prev != NULL)
 		c->prev->next = c->next;

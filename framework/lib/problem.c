@@ -110,11 +110,12 @@ req_problem(struct rv_req *rq, int status, const char *title,
 			iov[1].iov_len = b.len;
 			n = 2;
 		}
-		rc = rq->sink->write(rq->sink, iov, n);
+		rc = rq->sink->write(rq->sink, iov, n, 1);
 	}
 	rq->stream.status = status;
 	rq->stream.bytes += n == 2 ? b.len : 0;
-	rq->sink->finish(rq->sink, rc != RV_OK);
+	if (rc != RV_OK)
+		rq->sink->finish(rq->sink, 1);
 	buf_free(&h);
 	buf_free(&b);
 	return rc;

@@ -19,6 +19,8 @@ stream_req(struct rv_stream *s)
 	return (struct rv_req *)((char *)s - offsetof(struct rv_req, stream));
 }
 
+static int	 flush(struct rv_stream *, int);
+
 static void
 now(struct timespec *ts)
 {
@@ -243,11 +245,12 @@ int
 stream_send_head(struct rv_stream *s)
 {
 
-	return rv_flush(s);
+	return flush(s, 0);
 }
 
-int
-rv_flush(struct rv_stream *s)
+/* Head (if not sent yet) and whole items; last: the response ends. */
+static int
+flush(struct rv_stream *s, int last)
 {
 	struct rv_buf	 h = { 0 };
 	struct iovec	 iov[2];
@@ -272,7 +275,10 @@ rv_flush(struct rv_stream *s)
 		iov[n].iov_base = s->out.p;
 		iov[n++].iov_len = body;
 	}
-	rc = n > 0 ? s->rq->sink->write(s->rq->sink, iov, n) : RV_OK;
+	if (n > 0 || last)
+		rc = s->rq->sink->write(s->rq->sink, iov, n, last);
+	else
+		rc = RV_OK;
 	buf_free(&h);
 	if (rc != RV_OK) {
 		stream_fail(s, rc);
@@ -286,6 +292,13 @@ rv_flush(struct rv_stream *s)
 	s->item_mark -= s->in_item ? body : 0;
 	now(&s->last_write);
 	return RV_OK;
+}
+
+int
+rv_flush(struct rv_stream *s)
+{
+
+	return flush(s, 0);
 }
 
 int
@@ -421,8 +434,8 @@ rv_close(struct rv_stream *s)
 		s->began = 1;
 		if (s->enc->end != NULL)
 			s->enc->end(&s->ectx);
-		if (rv_flush(s) == RV_OK)
-			s->rq->sink->finish(s->rq->sink, 0);
+		if (flush(s, 1) != RV_OK)
+			s->rq->sink->finish(s->rq->sink, 1);
 	}
 	stream_done(s);
 	return s->err != RV_OK ? s->err : rc;
@@ -510,9 +523,7 @@ reply_empty(struct rv_req *rq, int status)
 	    http_reason(status));
 	iov.iov_base = h;
 	iov.iov_len = (size_t)n;
-	if (rq->sink->write(rq->sink, &iov, 1) == RV_OK)
-		rq->sink->finish(rq->sink, 0);
-	else
+	if (rq->sink->write(rq->sink, &iov, 1, 1) != RV_OK)
 		rq->sink->finish(rq->sink, 1);
 }
 

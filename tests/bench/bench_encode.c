@@ -22,9 +22,10 @@
 static uint64_t	 sink_bytes;
 
 static int
-count_write(struct rv_sink *s, const struct iovec *iov, int n)
+count_write(struct rv_sink *s, const struct iovec *iov, int n, int last)
 {
 	(void)s;
+	(void)last;
 	for (int i = 0; i < n; i++)
 		sink_bytes += iov[i].iov_len;
 	return RV_OK;

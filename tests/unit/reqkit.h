@@ -7,9 +7,9 @@
 #include "internal.h"
 
 static int
-null_write(struct rv_sink *s, const struct iovec *iov, int n)
+null_write(struct rv_sink *s, const struct iovec *iov, int n, int last)
 {
-	(void)s; (void)iov; (void)n;
+	(void)s; (void)iov; (void)n; (void)last;
 	return RV_OK;
 }
 static int
