@@ -287,8 +287,10 @@ flush(struct rv_stream *s, int last)
 	if (s->state == SS_OPEN)
 		s->state = SS_SENT;
 	s->bytes += body;
-	memmove(s->out.p, s->out.p + body, s->out.len - body);
-	s->out.len -= body;
+	if (body > 0) {
+		memmove(s->out.p, s->out.p + body, s->out.len - body);
+		s->out.len -= body;
+	}
 	s->item_mark -= s->in_item ? body : 0;
 	now(&s->last_write);
 	return RV_OK;

@@ -39,6 +39,15 @@ check_re() {
 		nok "$1 (got '$(printf '%s' "$2" | head -c 300)', want /$3/)"; fi
 }
 finish() {
+	# rivulet stops cleanly on SIGTERM; what the sanitizers (a
+	# --enable-sanitizers build) say at exit must be nothing.
+	if [ -n "${RIV_PID:-}" ] && kill -0 "$RIV_PID" 2>/dev/null; then
+		kill -TERM "$RIV_PID"
+		wait "$RIV_PID" 2>/dev/null
+	fi
+	if [ -f "$T/rivulet.log" ] && grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/rivulet.log"; then
+		nok "sanitizers: $(grep -Em 3 'Sanitizer|runtime error' "$T/rivulet.log" | tr '\n' ' ')"
+	fi
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 	exit $?
