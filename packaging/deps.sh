@@ -10,7 +10,7 @@ PKGS="build-essential autoconf automake libtool pkg-config"
 # libraries, found by configure with pkg-config
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
 # the front server, clients and tools of the demo, the tests and benches
-PKGS="$PKGS lighttpd curl python3 valgrind wrk"
+PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
