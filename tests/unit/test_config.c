@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "conffile.h"
+#include "runner.h"
 
 static int
 parse(const char *text, struct config *c, char *err)
@@ -95,15 +96,9 @@ main(void)
 {
 	Suite	*s = suite_create("config");
 	TCase	*tc = tcase_create("config");
-	SRunner	*sr;
-	int	 f;
 
 	tcase_add_test(tc, good);
 	tcase_add_test(tc, errors_say_where);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	f = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return f == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rivulet.h"
+#include "runner.h"
 
 extern const struct rv_module rivulet_module;
 
@@ -279,8 +280,6 @@ main(void)
 {
 	Suite	*s = suite_create("demo");
 	TCase	*tc = tcase_create("routes");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -296,9 +295,5 @@ main(void)
 	tcase_add_test(tc, stream_with_errors);
 	tcase_add_test(tc, big_data_and_small_ones);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

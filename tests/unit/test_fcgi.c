@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "runner.h"
 #include "fcgi.h"
 
 static size_t
@@ -126,8 +127,6 @@ main(void)
 {
 	Suite	*s = suite_create("fcgi");
 	TCase	*tc = tcase_create("records");
-	SRunner	*sr;
-	int	 f;
 
 	tcase_add_test(tc, records_split_anywhere);
 	tcase_add_test(tc, bad_version);
@@ -135,9 +134,5 @@ main(void)
 	tcase_add_test(tc, pairs_hostile_lengths);
 	tcase_add_test(tc, values_result);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	f = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return f == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

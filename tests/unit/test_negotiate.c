@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "runner.h"
 
 static const char *
 pick(const char *offer, const char *format, const char *accept)
@@ -78,16 +79,10 @@ main(void)
 {
 	Suite	*s = suite_create("negotiate");
 	TCase	*tc = tcase_create("negotiate");
-	SRunner	*sr;
-	int	 f;
 
 	tcase_add_test(tc, accept_header);
 	tcase_add_test(tc, format_override);
 	tcase_add_test(tc, quality_values);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	f = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return f == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "reqkit.h"
+#include "runner.h"
 
 static struct rv_server	*srv;
 static struct rv_req	 rq;
@@ -119,8 +120,6 @@ main(void)
 {
 	Suite	*s = suite_create("request");
 	TCase	*tc = tcase_create("request");
-	SRunner	*sr;
-	int	 f;
 
 	tcase_add_test(tc, decoding);
 	tcase_add_test(tc, bad_escapes);
@@ -128,9 +127,5 @@ main(void)
 	tcase_add_test(tc, headers);
 	tcase_add_test(tc, no_method);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	f = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return f == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "reqkit.h"
+#include "runner.h"
 
 static int h_any(struct rv_req *rq) { (void)rq; return 0; }
 static int h_top(struct rv_req *rq) { (void)rq; return 1; }
@@ -174,8 +175,6 @@ main(void)
 {
 	Suite	*s = suite_create("router");
 	TCase	*tc = tcase_create("router");
-	SRunner	*sr;
-	int	 f;
 
 	tcase_add_test(tc, captures_and_precedence);
 	tcase_add_test(tc, misses);
@@ -183,9 +182,5 @@ main(void)
 	tcase_add_test(tc, duplicate_routes_refused);
 	tcase_add_test(tc, mount_rules);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	f = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return f == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "runner.h"
 
 #define VALID(s)	ck_assert_int_eq(utf8_valid(s, sizeof(s) - 1), 1)
 #define INVALID(s)	ck_assert_int_eq(utf8_valid(s, sizeof(s) - 1), 0)
@@ -46,15 +47,9 @@ main(void)
 {
 	Suite	*s = suite_create("utf8");
 	TCase	*tc = tcase_create("utf8");
-	SRunner	*sr;
-	int	 f;
 
 	tcase_add_test(tc, valid);
 	tcase_add_test(tc, invalid);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	f = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return f == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s);
 }

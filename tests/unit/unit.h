@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rivulet.h"
+#include "runner.h"
 
 static const char	*t_offer = RV_ITEMS;
 static int		(*t_emit)(struct rv_stream *);
@@ -89,16 +90,6 @@ t_run(const char *offer, const char *format, int (*emit)(struct rv_stream *),
 	rv_test_response_free(&r_);					\
 } while (0)
 
-static int
-t_main(Suite *s)
-{
-	SRunner	*sr = srunner_create(s);
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+#define t_main run_suite
 
 #endif
