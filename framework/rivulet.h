@@ -398,7 +398,11 @@ RV_API int rv_server_mount(struct rv_server *, const char *prefix);
 RV_API int rv_server_add_module(struct rv_server *, const struct rv_module *,
     char *errbuf, size_t errlen);
 RV_API int rv_server_add_encoder(struct rv_server *, const struct rv_encoder *);
-/* Serve FastCGI on a listening socket until rv_server_stop(). */
+/*
+ * Serve FastCGI on a listening socket until rv_server_stop(), then
+ * drain (up to 10 s).  RV_OK when every handler has finished;
+ * RV_ESHUTDOWN when some still run: exit without rv_server_free().
+ */
 RV_API int rv_server_serve(struct rv_server *, int listenfd);
 /* Async-signal-safe: ask rv_server_serve() to drain and return. */
 RV_API void rv_server_stop(struct rv_server *);
@@ -433,6 +437,7 @@ struct rv_test_response {
 
 RV_API int rv_test_run(struct rv_server *, const struct rv_test_request *,
     struct rv_test_response *);
+/* A response header's value, in a per-thread buffer the next call reuses. */
 RV_API const char *rv_test_header(const struct rv_test_response *,
     const char *name);
 RV_API void rv_test_response_free(struct rv_test_response *);

@@ -751,7 +751,7 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 		logx(RV_LOG_WARN, "%u handlers still running after the "
 		    "grace period", pool_busy(srv->pool));
 		atomic_store(&srv->stopping, 2);
-		return RV_OK;
+		return RV_ESHUTDOWN;
 	}
 	srv->loop = NULL;
 	close(L->epfd);

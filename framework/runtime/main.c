@@ -184,6 +184,12 @@ main(int argc, char *argv[])
 		unlink(created);
 		free(created);
 	}
+	if (rc == RV_ESHUTDOWN) {
+		/* Handlers still hold the server: leave it to the exit. */
+		fprintf(stderr, "rivulet: stopped with handlers still "
+		    "running\n");
+		return 0;
+	}
 	fprintf(stderr, "rivulet: stopped\n");
 	rv_server_free(srv);
 	config_free(&cfg);
