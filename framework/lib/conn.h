@@ -1,7 +1,8 @@
 /*
- * conn.h: one FastCGI connection, shared by the event loop (which owns
- * reading and the connection's life) and a handler thread (which
- * writes the response while it runs).  Never installed.
+ * conn.h: one FastCGI connection.  The event loop owns it while a
+ * request arrives; from dispatch to the end of the response it belongs
+ * to one handler thread alone (off the loop's list and epoll set), and
+ * a kept connection then comes back to the loop.  Never installed.
  */
 #ifndef RV_CONN_H
 #define RV_CONN_H
@@ -29,8 +30,6 @@ struct conn {
 	int			 params_big;	/* over max_params */
 	int			 body_big;	/* over max_body */
 	struct rv_req		*rq;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
 	atomic_int		 gone;		/* client left or aborted */
 	int			 ended;		/* END_REQUEST sent */
 	int			 cut;		/* response cut: close only */
@@ -42,8 +41,11 @@ struct conn {
 
 /* loop.c */
 RV_HIDDEN int64_t now_ms(void);
-/* A handler finished with c: hand it back to the loop. */
-RV_HIDDEN void	 loop_done(struct rv_server *, struct conn *);
+/*
+ * A handler finished with c, which it owned while it ran: close it, or
+ * hand a kept connection back to the loop for its next request.
+ */
+RV_HIDDEN void	 conn_release(struct rv_server *, struct conn *);
 RV_HIDDEN void	 log_access(const struct rv_req *);
 
 /* pool.c */

@@ -325,6 +325,7 @@ struct rv_server {
 	size_t			 nmods;
 	atomic_int		 stopping;
 	int			 stopfd;	/* eventfd: wakes the loop */
+	int			 stop_evfd;	/* readable for good once stopping */
 	struct pool		*pool;
 	struct loopstate	*loop;		/* while serving */
 	/* counters */

@@ -41,6 +41,7 @@ static int	 conn_write(struct rv_sink *, const struct iovec *, int, int);
 static int	 conn_finish(struct rv_sink *, int);
 static int	 conn_wait(struct rv_sink *, unsigned long);
 static void	 conn_read(struct rv_server *, struct conn *);
+static void	 conn_link(struct loopstate *, struct conn *);
 
 int64_t
 now_ms(void)
@@ -167,47 +168,81 @@ conn_finish(struct rv_sink *sk, int cut)
 	return conn_write(sk, NULL, 0, 1);
 }
 
+/*
+ * The peer spoke while a handler owns the connection: an EOF or an
+ * ABORT_REQUEST means the client is gone; anything else is dropped.
+ */
+static void
+peer_input(struct conn *c)
+{
+	struct fcgi_rec	 r;
+	size_t		 used, off = 0;
+	ssize_t		 n;
+
+	if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+		c->rbuf.len = 0;	/* a flood: keep nothing */
+		c->rbuf.err = RV_OK;
+		return;
+	}
+	n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		atomic_store(&c->gone, 1);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->rbuf.len += (size_t)n;
+	while (fcgi_next((unsigned char *)c->rbuf.p + off, c->rbuf.len - off,
+	    &r, &used) == FCGI_REC) {
+		off += used;
+		if (r.type == FCGI_ABORT_REQUEST && r.id == c->reqid)
+			atomic_store(&c->gone, 1);
+		else if (r.type == FCGI_BEGIN_REQUEST && r.id != c->reqid) {
+			/* We answer one request at a time. */
+			unsigned char	 rec[16];
+			struct iovec	 iov = { rec, sizeof(rec) };
+
+			fcgi_end_request(rec, r.id, FCGI_CANT_MPX_CONN);
+			(void)send_all(c, &iov, 1);
+		}
+	}
+	memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
+	c->rbuf.len -= off;
+}
+
+/*
+ * Wait in the handler's own thread: the connection is its alone while
+ * it runs, so it polls the socket (a hang-up or an abort ends the wait)
+ * and the server's stop eventfd.
+ */
 static int
 conn_wait(struct rv_sink *sk, unsigned long ms)
 {
 	struct conn	*c = (struct conn *)sk;
-	struct timespec	 ts;
-	int		 rc = RV_OK;
+	struct pollfd	 pfd[2];
+	int64_t		 end = now_ms() + (int64_t)ms, left;
+	int		 n;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		if (atomic_load(&c->gone)) {
-			rc = RV_EGONE;
-			break;
-		}
-		if (atomic_load(&c->srv->stopping)) {
-			rc = RV_ESHUTDOWN;
-			break;
-		}
-		if (ms == 0 || pthread_cond_timedwait(&c->cv, &c->mu, &ts) ==
-		    ETIMEDOUT)
-			break;
+		if (atomic_load(&c->gone))
+			return RV_EGONE;
+		if (atomic_load(&c->srv->stopping))
+			return RV_ESHUTDOWN;
+		if ((left = end - now_ms()) < 0)
+			left = 0;
+		pfd[0].fd = c->fd;
+		pfd[0].events = POLLIN | POLLRDHUP;
+		pfd[1].fd = c->srv->stop_evfd;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		n = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n < 0 && errno != EINTR)
+			return RV_EIO;
+		if (n > 0 && pfd[0].revents != 0)
+			peer_input(c);
+		else if (n == 0 && left == 0)
+			return RV_OK;
 	}
-	pthread_mutex_unlock(&c->mu);
-	return rc;
-}
-
-/* The loop saw the peer leave: wake whoever waits on c. */
-static void
-conn_gone(struct conn *c)
-{
-
-	pthread_mutex_lock(&c->mu);
-	atomic_store(&c->gone, 1);
-	pthread_cond_broadcast(&c->cv);
-	pthread_mutex_unlock(&c->mu);
 }
 
 /* ------------------------------------------------------------------ */
@@ -218,7 +253,6 @@ conn_new(struct rv_server *srv, int fd)
 {
 	struct loopstate	*L = srv->loop;
 	struct conn		*c;
-	pthread_condattr_t	 ca;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -230,33 +264,43 @@ conn_new(struct rv_server *srv, int fd)
 	c->rbuf.max = FCGI_HDR + FCGI_MAXDATA + 255 + READ_CHUNK;
 	c->params.max = srv->lim.max_params;
 	c->body.max = srv->lim.max_body;
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&c->cv, &ca);
-	pthread_condattr_destroy(&ca);
 	c->deadline = now_ms() + (int64_t)srv->lim.params_timeout_ms;
-	if ((c->next = L->conns) != NULL)
-		c->next->prev = c;
-	L->conns = c;
-	L->nconns++;
+	conn_link(L, c);
 	return c;
 }
 
 static void
-conn_close(struct rv_server *srv, struct conn *c)
+conn_link(struct loopstate *L, struct conn *c)
 {
-	struct loopstate	*L = srv->loop;
 
-	/* close() takes the fd out of the epoll set: no DEL needed. */
-	close(c->fd);
+	c->prev = NULL;
+	if ((c->next = L->conns) != NULL)
+		c->next->prev = c;
+	L->conns = c;
+	L->nconns++;
+}
+
+static void
+conn_unlink(struct loopstate *L, struct conn *c)
+{
+
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
 		L->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
 	L->nconns--;
+}
+
+/* Close and free; the connection is on no list. */
+static void
+conn_free(struct conn *c)
+{
+
+	/* close() takes the fd out of the epoll set: no DEL needed. */
+	close(c->fd);
 	if (c->rq != NULL) {
 		req_free(c->rq);
 		free(c->rq);
@@ -264,9 +308,15 @@ conn_close(struct rv_server *srv, struct conn *c)
 	buf_free(&c->rbuf);
 	buf_free(&c->params);
 	buf_free(&c->body);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
 	free(c);
+}
+
+static void
+conn_close(struct rv_server *srv, struct conn *c)
+{
+
+	conn_unlink(srv->loop, c);
+	conn_free(c);
 }
 
 /*
@@ -413,14 +463,22 @@ dispatch(struct rv_server *srv, struct conn *c)
 		break;
 	}
 	c->rq->mod_data = c->rq->route->mod_data;
+	/*
+	 * The handler thread owns the connection from here: off the
+	 * loop's list and epoll set, so no state is shared while it runs.
+	 */
 	c->state = C_RUNNING;
 	c->deadline = 0;
+	conn_unlink(srv->loop, c);
+	epoll_ctl(srv->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->in_epoll = 0;
 	if (pool_submit(srv->pool, c) != RV_OK) {
+		conn_link(srv->loop, c);
 		c->state = C_STDIN;
 		return answer(srv, c, 503, NULL, "every handler thread is "
-		    "busy", "Retry-After: 1\r\n", 1);
+		    "busy", "Retry-After: 1\r\n", 1) < 0 ? -1 : 1;
 	}
-	return 0;
+	return 1;	/* c is no longer the loop's */
 }
 
 static void
@@ -480,12 +538,9 @@ record(struct rv_server *srv, struct conn *c, const struct fcgi_rec *r)
 		return 0;	/* not the current request: ignore */
 	switch (r->type) {
 	case FCGI_ABORT_REQUEST:
-		conn_gone(c);
-		if (c->state != C_RUNNING) {
-			conn_close(srv, c);
-			return -1;
-		}
-		return 0;
+		/* (a running request's abort is read by its handler) */
+		conn_close(srv, c);
+		return -1;
 	case FCGI_PARAMS:
 		if (c->state != C_PARAMS)
 			return 0;
@@ -498,7 +553,7 @@ record(struct rv_server *srv, struct conn *c, const struct fcgi_rec *r)
 	case FCGI_STDIN:
 		if (c->state == C_STDIN) {
 			if (r->len == 0)
-				return dispatch(srv, c);
+				return dispatch(srv, c) != 0 ? -1 : 0;
 			if (!c->body_big && buf_add(&c->body, r->content,
 			    r->len) != RV_OK)
 				c->body_big = 1;
@@ -523,18 +578,23 @@ parse(struct rv_server *srv, struct conn *c)
 	while ((n = fcgi_next((unsigned char *)c->rbuf.p + off,
 	    c->rbuf.len - off, &r, &used)) == FCGI_REC) {
 		off += used;
+		if (r.type == FCGI_STDIN && r.len == 0) {
+			/*
+			 * This may hand c to a handler thread: leave it only
+			 * the bytes after this record, and touch it no more.
+			 */
+			memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
+			c->rbuf.len -= off;
+			off = 0;
+		}
 		if (record(srv, c, &r) < 0)
 			return -1;
 	}
 	if (n == FCGI_BAD) {
 		logx(RV_LOG_WARN, "fd %d: not FastCGI (bad version byte): "
 		    "closing the connection", c->fd);
-		if (c->state == C_RUNNING)
-			conn_gone(c);
-		else {
-			conn_close(srv, c);
-			return -1;
-		}
+		conn_close(srv, c);
+		return -1;
 	}
 	memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
 	c->rbuf.len -= off;
@@ -568,21 +628,22 @@ conn_read(struct rv_server *srv, struct conn *c)
 			return;
 		break;
 	}
-	/* EOF or error. */
-	if (c->state == C_RUNNING) {
-		conn_gone(c);
-		epoll_ctl(srv->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		c->in_epoll = 0;
-	} else
-		conn_close(srv, c);
+	/* EOF or error: no handler holds it (those are not watched here). */
+	conn_close(srv, c);
 }
 
 void
-loop_done(struct rv_server *srv, struct conn *c)
+conn_release(struct rv_server *srv, struct conn *c)
 {
 	struct loopstate	*L = srv->loop;
 	uint64_t		 one = 1;
 
+	/* Only a kept, healthy connection goes back to the loop. */
+	if (!c->keep || c->cut || !c->ended || atomic_load(&c->gone) ||
+	    atomic_load(&srv->stopping)) {
+		conn_free(c);
+		return;
+	}
 	pthread_mutex_lock(&L->done_mu);
 	c->done_next = L->done;
 	L->done = c;
@@ -590,10 +651,12 @@ loop_done(struct rv_server *srv, struct conn *c)
 	(void)!write(srv->stopfd, &one, sizeof(one));
 }
 
+/* Kept connections back from their handlers: the next request. */
 static void
 take_done(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
+	struct epoll_event	 ev;
 	struct conn		*c, *next;
 
 	pthread_mutex_lock(&L->done_mu);
@@ -602,10 +665,16 @@ take_done(struct rv_server *srv)
 	pthread_mutex_unlock(&L->done_mu);
 	for (; c != NULL; c = next) {
 		next = c->done_next;
-		if (!c->in_epoll)
-			c->cut = 1;
+		conn_link(L, c);
+		ev.events = EPOLLIN | EPOLLRDHUP;
+		ev.data.ptr = c;
+		if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+			conn_close(srv, c);
+			continue;
+		}
+		c->in_epoll = 1;
 		if (conn_next(srv, c, 1) == 0 && c->rbuf.len > 0)
-			parse(srv, c);	/* a kept connection's next request */
+			parse(srv, c);
 	}
 }
 
@@ -644,7 +713,7 @@ sweep(struct rv_server *srv)
 
 	for (c = srv->loop->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == C_RUNNING || c->deadline == 0 ||
+		if (c->deadline == 0 ||
 		    t < c->deadline)
 			continue;
 		if (c->state == C_PARAMS || (c->state == C_IDLE &&
@@ -662,11 +731,7 @@ on_event(struct rv_server *srv, struct epoll_event *ev)
 
 	if (ev->events & EPOLLIN || !(ev->events & (EPOLLHUP | EPOLLERR)))
 		conn_read(srv, c);
-	else if (c->state == C_RUNNING) {
-		conn_gone(c);
-		epoll_ctl(srv->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-		c->in_epoll = 0;
-	} else
+	else
 		conn_close(srv, c);
 }
 
@@ -679,12 +744,8 @@ stop_all(struct rv_server *srv)
 	int64_t			 end = now_ms() + STOP_GRACE_MS;
 	uint64_t		 v;
 
+	/* Handlers' waits see stop_evfd; they end and free their own. */
 	epoll_ctl(L->epfd, EPOLL_CTL_DEL, L->listenfd, NULL);
-	for (c = L->conns; c != NULL; c = c->next) {
-		pthread_mutex_lock(&c->mu);
-		pthread_cond_broadcast(&c->cv);
-		pthread_mutex_unlock(&c->mu);
-	}
 	while (pool_busy(srv->pool) > 0 && now_ms() < end) {
 		pool_drain(srv->pool, 100);
 		(void)!read(srv->stopfd, &v, sizeof(v));
@@ -693,8 +754,7 @@ stop_all(struct rv_server *srv)
 	take_done(srv);
 	for (c = L->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->state != C_RUNNING)
-			conn_close(srv, c);
+		conn_close(srv, c);
 	}
 }
 

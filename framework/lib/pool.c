@@ -42,7 +42,7 @@ run(struct pool *p, struct conn *c)
 		    rv_strerror((enum rv_err)ret));
 	log_access(rq);
 	atomic_fetch_sub(&p->srv->n_active, 1);
-	loop_done(p->srv, c);
+	conn_release(p->srv, c);
 }
 
 static void *

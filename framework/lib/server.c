@@ -25,6 +25,7 @@ rv_server_new(void)
 
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return NULL;
+	srv->stopfd = srv->stop_evfd = -1;
 	srv->lim.max_params = 64 * 1024;
 	srv->lim.max_body = 1024 * 1024;
 	srv->lim.max_item = 16 * 1024 * 1024;
@@ -34,7 +35,9 @@ rv_server_new(void)
 	srv->lim.write_timeout_ms = 30000;
 	srv->lim.thread_stack = 256 * 1024;
 	srv->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (srv->stopfd < 0 || (srv->pool = pool_new(srv)) == NULL) {
+	srv->stop_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->stopfd < 0 || srv->stop_evfd < 0 ||
+	    (srv->pool = pool_new(srv)) == NULL) {
 		rv_server_free(srv);
 		return NULL;
 	}
@@ -62,6 +65,8 @@ rv_server_free(struct rv_server *srv)
 		pool_free(srv->pool);
 	if (srv->stopfd >= 0)
 		close(srv->stopfd);
+	if (srv->stop_evfd >= 0)
+		close(srv->stop_evfd);
 	free(srv->routes);
 	free(srv->encs);
 	free(srv->mods);
@@ -220,6 +225,7 @@ rv_server_stop(struct rv_server *srv)
 
 	atomic_store(&srv->stopping, 1);
 	(void)!write(srv->stopfd, &one, sizeof(one));
+	(void)!write(srv->stop_evfd, &one, sizeof(one));
 }
 
 void

@@ -155,6 +155,16 @@ def main():
         request(s, env("/data-stream", CONTENT_LENGTH=str(64 << 20),
                        REQUEST_METHOD="POST"))
         report(*read_all(s))
+    elif case == "keep":
+        # FCGI_KEEP_CONN: two requests, one connection (nginx, Apache).
+        got = []
+        for rid in (1, 2):
+            s.sendall(begin(rid, keep=1) +
+                      rec(PARAMS, rid, params(env("/data-stream"))) +
+                      rec(PARAMS, rid) + rec(STDIN, rid))
+            out, end = read_all(s)
+            got.append("%s/%s" % (out.split(b"\r\n", 1)[0].decode(), end))
+        print(" ".join(got))
     elif case == "params-before-begin":
         s.sendall(rec(PARAMS, 1, params(env("/ticks"))) + rec(PARAMS, 1))
         s.settimeout(0.4)  # well inside the server's params deadline

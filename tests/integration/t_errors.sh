@@ -29,6 +29,7 @@ check "raw: PARAMS before BEGIN ignored" "$($F params-before-begin)" "ignored"
 check "raw: params over max_params" "$($F big-params 4)" "status 431 end 0"
 check "raw: a second BEGIN on one connection" "$($F two-begins)" "second end 1"
 check "raw: body over max_body" "$($F body-too-big)" "status 413 end 0"
+check "raw: two requests on a kept connection" "$($F keep)" "Status: 200 OK/0 Status: 200 OK/0"
 
 # A peer that sends part of a header and waits: closed at the deadline,
 # and nobody else waits meanwhile.
