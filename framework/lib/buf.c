@@ -3,6 +3,8 @@
  * strings that live as long as a request or an item.
  */
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,26 +61,47 @@ buf_putc(struct rv_buf *b, char c)
 	return buf_addfast(b, &c, 1);
 }
 
+/*
+ * Format into what is left of the buffer first; only a string that
+ * does not fit costs a second pass.  Near b->max the terminating NUL
+ * that vsnprintf needs may not fit although the text does: that case
+ * goes through a temporary, so max stays a limit on content only.
+ */
 int
 buf_vprintf(struct rv_buf *b, const char *fmt, va_list ap)
 {
 	va_list	 ap2;
+	size_t	 room;
+	char	*tmp;
 	int	 n;
 
-	if (buf_grow(b, 64) != RV_OK)
+	if (b->err != RV_OK)
 		return b->err;
+	room = b->p != NULL ? b->cap - b->len : 0;
 	va_copy(ap2, ap);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap2);
+	n = vsnprintf(room > 0 ? b->p + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		return b->err = RV_EINVAL;
-	if ((size_t)n >= b->cap - b->len) {
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return RV_OK;
+	}
+	if (b->max == 0 || b->len + (size_t)n + 1 <= b->max) {
 		if (buf_grow(b, (size_t)n + 1) != RV_OK)
 			return b->err;
 		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		b->len += (size_t)n;
+		return RV_OK;
 	}
-	b->len += (size_t)n;
-	return RV_OK;
+	if (b->len + (size_t)n > b->max)
+		return b->err = RV_ETOOBIG;
+	if ((tmp = malloc((size_t)n + 1)) == NULL)
+		return b->err = RV_ENOMEM;
+	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+	buf_add(b, tmp, (size_t)n);
+	free(tmp);
+	return b->err;
 }
 
 int
@@ -105,7 +128,15 @@ buf_free(struct rv_buf *b)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * Arena: ordinary blocks of ARENA_BLOCK bytes, newest first.  An
+ * allocation over ARENA_BIG gets a block of its own, linked behind the
+ * newest ordinary block, so that the space left in that one is not
+ * lost.  Every allocation is aligned for any type.
+ */
 #define ARENA_BLOCK	4096
+#define ARENA_BIG	(ARENA_BLOCK / 4)
+#define ARENA_ALIGN	(_Alignof(max_align_t))
 
 struct rv_arena_blk {
 	struct rv_arena_blk	*next;
@@ -114,31 +145,45 @@ struct rv_arena_blk {
 	max_align_t		 data[];
 };
 
+static struct rv_arena_blk *
+arena_block(size_t size)
+{
+	struct rv_arena_blk	*b;
+
+	if (size > SIZE_MAX - sizeof(*b) ||
+	    (b = malloc(sizeof(*b) + size)) == NULL)
+		return NULL;
+	b->next = NULL;
+	b->used = 0;
+	b->size = size;
+	return b;
+}
+
 void *
 arena_alloc(struct rv_arena *a, size_t n)
 {
 	struct rv_arena_blk	*b = a->head;
-	size_t			 size;
 	void			*p;
 
-	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (n == 0)
-		n = sizeof(max_align_t);
-	if (b == NULL || b->size - b->used < n) {
-		size = n > ARENA_BLOCK / 2 ? n : ARENA_BLOCK;
-		if (size > SIZE_MAX - sizeof(*b) ||
-		    (b = malloc(sizeof(*b) + size)) == NULL)
+	if (n > SIZE_MAX - ARENA_ALIGN)
+		return NULL;
+	n = n == 0 ? ARENA_ALIGN : (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (n > ARENA_BIG) {
+		if ((b = arena_block(n)) == NULL)
 			return NULL;
-		b->size = size;
-		b->used = 0;
-		/* A big one-off block goes behind the current one. */
-		if (size > ARENA_BLOCK && a->head != NULL) {
+		b->used = n;
+		if (a->head != NULL) {
 			b->next = a->head->next;
 			a->head->next = b;
-		} else {
-			b->next = a->head;
+		} else
 			a->head = b;
-		}
+		return b->data;
+	}
+	if (b == NULL || b->size - b->used < n) {
+		if ((b = arena_block(ARENA_BLOCK)) == NULL)
+			return NULL;
+		b->next = a->head;
+		a->head = b;
 	}
 	p = (char *)b->data + b->used;
 	b->used += n;
@@ -179,7 +224,7 @@ arena_rewind(struct rv_arena *a)
 {
 	struct rv_arena_blk	*b = a->head;
 
-	if (b == NULL || b->size > ARENA_BLOCK) {
+	if (b == NULL || b->size != ARENA_BLOCK) {
 		arena_reset(a);
 		return;
 	}

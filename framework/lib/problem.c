@@ -7,71 +7,156 @@
 
 #include "internal.h"
 
+static const struct {
+	int		 code;
+	const char	*reason;
+} reasons[] = {
+	{ 100, "Continue" },
+	{ 101, "Switching Protocols" },
+	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 206, "Partial Content" },
+	{ 301, "Moved Permanently" },
+	{ 302, "Found" },
+	{ 303, "See Other" },
+	{ 304, "Not Modified" },
+	{ 307, "Temporary Redirect" },
+	{ 308, "Permanent Redirect" },
+	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 406, "Not Acceptable" },
+	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 410, "Gone" },
+	{ 411, "Length Required" },
+	{ 412, "Precondition Failed" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 416, "Range Not Satisfiable" },
+	{ 422, "Unprocessable Content" },
+	{ 428, "Precondition Required" },
+	{ 429, "Too Many Requests" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
+	{ 505, "HTTP Version Not Supported" },
+};
+
+/* The reason phrase (RFC 9110 section 15); a class name if unlisted. */
 const char *
 http_reason(int status)
 {
+	static const char *const classes[] = { "Informational", "Success",
+	    "Redirection", "Client Error", "Server Error" };
+	size_t	 i;
 
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Range Not Satisfiable";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return status < 300 ? "OK" : status < 500 ? "Client Error" :
-	    "Server Error";
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].code == status)
+			return reasons[i].reason;
+	if (status >= 100 && status <= 599)
+		return classes[status / 100 - 1];
+	return "Unknown";
+}
+
+/* Length of the UTF-8 sequence at p (n bytes left), 0 if invalid. */
+static size_t
+seq_len(const unsigned char *p, size_t n)
+{
+	size_t	 want;
+
+	want = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3 :
+	    *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+	if (want == 0 || want > n || !utf8_valid((const char *)p, want))
+		return 0;
+	return want;
+}
+
+static char
+short_esc(unsigned char c)
+{
+
+	switch (c) {
+	case '"':
+	case '\\':
+		return (char)c;
+	case '\n':
+		return 'n';
+	case '\r':
+		return 'r';
+	case '\t':
+		return 't';
+	default:
+		return '\0';
 	}
 }
 
+/*
+ * s as a JSON string.  The text may hold a client's bytes (a path, a
+ * query value): a byte that is not UTF-8 becomes U+FFFD, so the body
+ * stays valid JSON and the rest of the message is kept.
+ */
 static void
 put_jstr(struct rv_buf *b, const char *s)
 {
-	const unsigned char	*p;
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = strlen(s), k;
+	char			 e;
 
 	buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\') {
+	while (n > 0) {
+		if (*p >= 0x80) {
+			if ((k = seq_len(p, n)) == 0) {
+				buf_add(b, "\xef\xbf\xbd", 3);
+				k = 1;
+			} else
+				buf_add(b, p, k);
+			p += k;
+			n -= k;
+			continue;
+		}
+		if ((e = short_esc(*p)) != '\0') {
 			buf_putc(b, '\\');
+			buf_putc(b, e);
+		} else if (*p < 0x20) {
+			buf_add(b, "\\u00", 4);
+			buf_putc(b, hex[*p >> 4]);
+			buf_putc(b, hex[*p & 0xf]);
+		} else
 			buf_putc(b, (char)*p);
-		} else if (*p < 0x20)
-			buf_printf(b, "\\u%04x", *p);
-		else
-			buf_putc(b, (char)*p);
+		p++;
+		n--;
 	}
 	buf_putc(b, '"');
 }
 
+/*
+ * head: "Status: 404 Not Found", the problem's Content-Type, the extra
+ * header lines ("Name: value\r\n" each) and the blank line.  body:
+ * {"type":"about:blank","title":..,"status":404,"detail":..}.  A
+ * status outside 100..599 is rendered as 500.  NULL title: the reason
+ * phrase; NULL detail: none.  204 and 304 have no body.
+ */
 int
 problem_render(struct rv_buf *head, struct rv_buf *body, int status,
     const char *title, const char *detail, const char *extra)
 {
 
+	if (status < 100 || status > 599)
+		status = 500;
 	buf_printf(head, "Status: %d %s\r\n", status, http_reason(status));
-	if (status == 204 || status == 304) {
-		buf_puts(head, extra != NULL ? extra : "");
+	if (status == 204 || status == 304 || status < 200) {
+		if (extra != NULL)
+			buf_puts(head, extra);
 		return buf_puts(head, "\r\n");
 	}
 	buf_puts(head, "Content-Type: application/problem+json\r\n"
@@ -80,12 +165,9 @@ problem_render(struct rv_buf *head, struct rv_buf *body, int status,
 		buf_puts(head, extra);
 	buf_puts(head, "\r\n");
 	buf_puts(body, "{\"type\":\"about:blank\",\"title\":");
-	/* Text that is not UTF-8 must not reach a JSON body. */
-	if (title == NULL || !utf8_valid(title, strlen(title)))
-		title = http_reason(status);
-	put_jstr(body, title);
+	put_jstr(body, title != NULL ? title : http_reason(status));
 	buf_printf(body, ",\"status\":%d", status);
-	if (detail != NULL && utf8_valid(detail, strlen(detail))) {
+	if (detail != NULL) {
 		buf_puts(body, ",\"detail\":");
 		put_jstr(body, detail);
 	}
@@ -93,6 +175,11 @@ problem_render(struct rv_buf *head, struct rv_buf *body, int status,
 	return head->err != RV_OK ? head->err : body->err;
 }
 
+/*
+ * The whole response at once: the write that carries it also ends it
+ * (last = 1: one system call), so the sink needs no finish() unless it
+ * failed, when the response is cut.  HEAD: the head alone.
+ */
 int
 req_problem(struct rv_req *rq, int status, const char *title,
     const char *detail, const char *extra)
@@ -101,6 +188,8 @@ req_problem(struct rv_req *rq, int status, const char *title,
 	struct iovec	 iov[2];
 	int		 rc, n = 1;
 
+	if (status < 100 || status > 599)
+		status = 500;
 	if ((rc = problem_render(&h, &b, status, title, detail, extra)) ==
 	    RV_OK) {
 		iov[0].iov_base = h.p;

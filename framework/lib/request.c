@@ -3,8 +3,6 @@
  * path, query (parsed on first use, percent-decoded), headers, body.
  * Values come from the peer: each is copied, bounded and checked.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +27,11 @@ req_init(struct rv_req *rq, struct rv_server *srv, struct rv_sink *sink)
 	return RV_OK;
 }
 
+/*
+ * One CGI param, copied into the request's arena.  A name or value
+ * with a NUL byte cannot be told apart from a shorter one ("PATH_INFO"
+ * and "PATH_INFO\0x"): it is dropped and the request answered 400.
+ */
 int
 req_add_env(struct rv_req *rq, const char *k, size_t kn, const char *v,
     size_t vn)
@@ -36,6 +39,10 @@ req_add_env(struct rv_req *rq, const char *k, size_t kn, const char *v,
 	struct rv_kv	*env;
 	size_t		 cap;
 
+	if (memchr(k, '\0', kn) != NULL || memchr(v, '\0', vn) != NULL) {
+		req_mark_bad(rq, 400, "a request parameter holds a NUL byte");
+		return RV_OK;
+	}
 	/* 32 slots, then doubling at each power of two past that. */
 	if (rq->nenv == 0 || (rq->nenv >= 32 &&
 	    (rq->nenv & (rq->nenv - 1)) == 0)) {
@@ -61,7 +68,7 @@ rv_env(const struct rv_req *rq, const char *name)
 	size_t	 i;
 
 	/* The first of duplicates, as libfcgi does (nginx may send two). */
-	for (i = 0; i < rq->nenv; i++)
+	for (i = 0; name != NULL && i < rq->nenv; i++)
 		if (strcmp(rq->env[i].key, name) == 0)
 			return rq->env[i].val;
 	return NULL;
@@ -95,6 +102,15 @@ strip_mount(const char *full, const char *mount)
 	return full[n] == '/' ? full + n : NULL;
 }
 
+/*
+ * The routed path (notes/front-servers section 6).  With a mount set,
+ * SCRIPT_NAME + PATH_INFO below the mount, whichever way the front
+ * server split them (lighttpd "/app" sends /app + /api/stream, nginx
+ * and Apache ProxyPass send /app/api/stream + nothing); a path not
+ * under the mount ("/apple" for "/app") is NULL and routes to 404.
+ * Without a mount, PATH_INFO if non-empty, else SCRIPT_NAME.  An empty
+ * path is "/".
+ */
 int
 req_finish_env(struct rv_req *rq)
 {
@@ -146,10 +162,18 @@ hexval(int c)
 
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
+/*
+ * dst must hold n + 1 bytes (decoding never lengthens).  Refused: a
+ * '%' without two hex digits, and NUL, raw or as %00, which would cut
+ * the C string short.
+ */
 int
 pct_decode(char *dst, const char *src, size_t n, int plus, size_t *outlen)
 {
@@ -175,17 +199,40 @@ pct_decode(char *dst, const char *src, size_t n, int plus, size_t *outlen)
 	return 0;
 }
 
+static int
+query_push(struct rv_req *rq, char *k, char *v, size_t *cap)
+{
+	struct rv_kv	*q;
+
+	if (rq->nquery == *cap) {
+		*cap = *cap == 0 ? 8 : *cap * 2;
+		if ((q = arena_alloc(&rq->arena, *cap * sizeof(*q))) == NULL)
+			return RV_ENOMEM;
+		if (rq->nquery > 0)
+			memcpy(q, rq->query, rq->nquery * sizeof(*q));
+		rq->query = q;
+	}
+	rq->query[rq->nquery].key = k;
+	rq->query[rq->nquery++].val = v;
+	return RV_OK;
+}
+
+/*
+ * The query string, split on '&' only (';' is data, as in WHATWG URL
+ * forms), '+' read as a space, percent-escapes decoded.  A pair with
+ * a bad escape (%zz, a cut %4, %00) or that does not decode to UTF-8
+ * is skipped, and the request is marked 400: a handler that opens its
+ * stream then answers with a problem saying so.
+ */
 static void
 parse_query(struct rv_req *rq)
 {
 	const char	*p = rq->query_string, *amp, *eq;
-	size_t		 n, kn, cap = 0;
+	size_t		 n, kn, kl, vl, cap = 0;
 	char		*k, *v;
-	size_t		 kl, vl;
-	struct rv_kv	*q;
 
 	rq->query_parsed = 1;
-	for (; *p != '\0'; p = amp != NULL ? amp + 1 : p + n) {
+	for (; p != NULL && *p != '\0'; p = amp != NULL ? amp + 1 : p + n) {
 		amp = strchr(p, '&');
 		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
 		if (n == 0)
@@ -195,29 +242,28 @@ parse_query(struct rv_req *rq)
 		k = arena_alloc(&rq->arena, kn + 1);
 		v = arena_alloc(&rq->arena, n - kn + 1);
 		if (k == NULL || v == NULL)
-			return;
+			goto nomem;
 		if (pct_decode(k, p, kn, 1, &kl) != 0 ||
 		    pct_decode(v, eq != NULL ? eq + 1 : "", eq != NULL ?
-		    n - kn - 1 : 0, 1, &vl) != 0 || !utf8_valid(k, kl) ||
-		    !utf8_valid(v, vl)) {
-			req_mark_bad(rq, 400, "invalid escape or encoding in "
-			    "the query string");
+		    n - kn - 1 : 0, 1, &vl) != 0) {
+			req_mark_bad(rq, 400, "the query string has an invalid "
+			    "percent-escape");
 			continue;
 		}
-		if (rq->nquery == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((q = arena_alloc(&rq->arena, cap *
-			    sizeof(*q))) == NULL)
-				return;
-			if (rq->nquery > 0)
-				memcpy(q, rq->query, rq->nquery * sizeof(*q));
-			rq->query = q;
+		if (!utf8_valid(k, kl) || !utf8_valid(v, vl)) {
+			req_mark_bad(rq, 400, "the query string does not "
+			    "decode to UTF-8");
+			continue;
 		}
-		rq->query[rq->nquery].key = k;
-		rq->query[rq->nquery++].val = v;
+		if (query_push(rq, k, v, &cap) != RV_OK)
+			goto nomem;
 	}
+	return;
+nomem:
+	req_mark_bad(rq, 503, "out of memory reading the query string");
 }
 
+/* The first value of key: "?a=1&a=2" reads a as "1". */
 const char *
 rv_query(struct rv_req *rq, const char *key, const char *def)
 {
@@ -225,10 +271,44 @@ rv_query(struct rv_req *rq, const char *key, const char *def)
 
 	if (!rq->query_parsed)
 		parse_query(rq);
+	if (key == NULL)
+		return def;
 	for (i = 0; i < rq->nquery; i++)
 		if (strcmp(rq->query[i].key, key) == 0)
 			return rq->query[i].val;
 	return def;
+}
+
+/*
+ * A decimal integer, the whole string: an optional sign then digits;
+ * no spaces, no junk after, no overflow.  0 on success.  (strtol would
+ * skip leading white space and follow the locale.)
+ */
+static int
+parse_long(const char *s, long *out)
+{
+	unsigned long	 n = 0, lim;
+	int		 neg = 0, d;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (*s == '\0')
+		return -1;
+	lim = neg ? (unsigned long)LONG_MAX + 1 : (unsigned long)LONG_MAX;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = *s - '0';
+		if (n > (lim - (unsigned long)d) / 10)
+			return -1;
+		n = n * 10 + (unsigned long)d;
+	}
+	if (neg)
+		*out = n == (unsigned long)LONG_MAX + 1 ? LONG_MIN :
+		    -(long)n;
+	else
+		*out = (long)n;
+	return 0;
 }
 
 long
@@ -236,20 +316,19 @@ rv_query_range(struct rv_req *rq, const char *key, long def, long min,
     long max)
 {
 	const char	*v = rv_query(rq, key, NULL);
-	char		*end;
 	long		 n;
 
 	if (v == NULL)
 		return def;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max ||
-	    isspace((unsigned char)*v)) {
+	if (parse_long(v, &n) == 0 && n >= min && n <= max)
+		return n;
+	if (min == LONG_MIN && max == LONG_MAX)
+		req_mark_bad(rq, 400, "invalid query parameter '%s': expected "
+		    "an integer", key);
+	else
 		req_mark_bad(rq, 400, "invalid query parameter '%s': expected "
 		    "an integer between %ld and %ld", key, min, max);
-		return def;
-	}
-	return n;
+	return def;
 }
 
 long
@@ -259,21 +338,29 @@ rv_query_long(struct rv_req *rq, const char *key, long def)
 	return rv_query_range(rq, key, def, LONG_MIN, LONG_MAX);
 }
 
+/*
+ * A request header by its HTTP name: "Last-Event-ID" is the CGI param
+ * HTTP_LAST_EVENT_ID; Content-Type and Content-Length have no HTTP_.
+ */
 const char *
 rv_req_header(const struct rv_req *rq, const char *name)
 {
 	char	 env[256];
-	size_t	 i, n = strlen(name), off = 5;
+	size_t	 i, n, off = 5;
+	int	 c;
 
-	if (n + off >= sizeof(env))
+	if (name == NULL || (n = strlen(name)) == 0 || n + off >= sizeof(env))
 		return NULL;
 	if (strcasecmp(name, "Content-Type") == 0 ||
 	    strcasecmp(name, "Content-Length") == 0)
 		off = 0;
 	memcpy(env, "HTTP_", off);
-	for (i = 0; i < n; i++)
-		env[off + i] = name[i] == '-' ? '_' :
-		    (char)toupper((unsigned char)name[i]);
+	/* ASCII only: toupper() would follow a handler's locale. */
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)name[i];
+		env[off + i] = c == '-' ? '_' : c >= 'a' && c <= 'z' ?
+		    (char)(c - 'a' + 'A') : (char)c;
+	}
 	env[off + n] = '\0';
 	return rv_env(rq, env);
 }
@@ -297,7 +384,7 @@ rv_param(const struct rv_req *rq, const char *name)
 {
 	size_t	 i;
 
-	for (i = 0; i < rq->ncaps; i++)
+	for (i = 0; name != NULL && i < rq->ncaps; i++)
 		if (strcmp(rq->caps[i].key, name) == 0)
 			return rq->caps[i].val;
 	return NULL;

@@ -1,64 +1,185 @@
 /*
- * router.c: METHOD + path patterns.  "{name}" captures one non-empty
- * segment, a final "{name...}" the rest of the path.  Literal segments
- * beat captures, so "/stocks/top/stream" wins over
- * "/stocks/{symbol}/stream".  A GET route answers HEAD too.
+ * router.c: METHOD + path patterns.
+ *
+ * A pattern is '/' and segments split on '/'.  A segment is literal
+ * text, "{name}" (one non-empty segment) or, last only, "{name...}"
+ * (the rest of the path: one or more segments, '/' included).  Names
+ * are [A-Za-z0-9_]+, unique in a pattern, at most RV_MAX_CAPS of them.
+ *
+ * Matching is strict: "/events/" does not match "/events" nor the
+ * other way round (a route for both says so twice), and an empty
+ * segment ("/stocks//stream") never fills a capture.  The rest capture
+ * refuses empty segments too ("a//b", "/etc" after "/files/"), but
+ * keeps a trailing '/' so that a file route can tell a directory.
+ *
+ * Several routes may match one path: the one with more literal
+ * segments wins ("/stocks/top/stream" over "/stocks/{symbol}/stream");
+ * then, left to right, a literal segment beats a capture and a capture
+ * beats a rest capture; then the route registered first.  A GET route
+ * answers HEAD too; a HEAD route of the same pattern is preferred.
+ *
+ * Captures are the routed path's own bytes: front servers have already
+ * percent-decoded PATH_INFO, so nothing is decoded twice here.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-static int
-is_capture(const char *seg)
+enum seg_kind { SEG_LIT, SEG_CAP, SEG_REST };	/* in order of precedence */
+
+struct span {
+	size_t	 off;
+	size_t	 len;
+};
+
+static enum seg_kind
+seg_kind(const char *seg)
+{
+	size_t	 n;
+
+	if (seg[0] != '{')
+		return SEG_LIT;
+	n = strlen(seg);
+	return n > 5 && strcmp(seg + n - 4, "...}") == 0 ? SEG_REST : SEG_CAP;
+}
+
+/* The name of a capture segment: "{name}" or "{name...}" -> "name". */
+static size_t
+cap_name(const char *seg, const char **name)
 {
 
-	return seg[0] == '{';
+	*name = seg + 1;
+	return strcspn(seg + 1, ".}");
 }
 
 static int
-is_rest(const char *seg)
+is_tchar(int c)
 {
-	size_t	 n = strlen(seg);
 
-	return n > 5 && strcmp(seg + n - 4, "...}") == 0;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' &&
+	    strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 static int
-check_segment(const char *seg, size_t n, char *err, size_t errlen)
+is_namechar(int c)
+{
+
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_';
+}
+
+/* A literal, "{name}" or "{name...}"; braces anywhere else are refused. */
+static int
+check_segment(const char *pattern, const char *seg, size_t n, char *err,
+    size_t errlen)
 {
 	size_t	 i, end;
 
 	if (memchr(seg, '{', n) == NULL && memchr(seg, '}', n) == NULL)
 		return 0;
 	end = n >= 5 && memcmp(seg + n - 4, "...}", 4) == 0 ? n - 4 : n - 1;
-	if (seg[0] != '{' || seg[n - 1] != '}' || end <= 1)
+	if (n < 3 || seg[0] != '{' || seg[n - 1] != '}' || end <= 1)
 		goto bad;
 	for (i = 1; i < end; i++)
-		if (!isalnum((unsigned char)seg[i]) && seg[i] != '_')
+		if (!is_namechar((unsigned char)seg[i]))
 			goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "bad capture '%.*s': write {name} or "
-	    "{name...} with letters, digits and _", (int)n, seg);
+	snprintf(err, errlen, "pattern '%s': bad segment '%.*s': a capture "
+	    "is a whole segment, {name} or {name...}, the name made of "
+	    "letters, digits and _", pattern, (int)n, seg);
 	return -1;
+}
+
+/* Is this capture's name already used by an earlier segment? */
+static int
+dup_name(const struct route *r, const char *seg)
+{
+	const char	*name, *prev;
+	size_t		 nl, pl, i;
+
+	nl = cap_name(seg, &name);
+	for (i = 0; i < r->nsegs; i++) {
+		if (seg_kind(r->segs[i]) == SEG_LIT)
+			continue;
+		pl = cap_name(r->segs[i], &prev);
+		if (pl == nl && memcmp(prev, name, nl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Check one segment against the pattern so far, then keep a copy. */
+static int
+add_segment(struct route *r, const char *pattern, const char *seg, size_t n,
+    int last, size_t *caps, char *err, size_t errlen)
+{
+	char	**segs;
+
+	if (n == 0 && !last) {
+		snprintf(err, errlen, "pattern '%s': empty segment ('//')",
+		    pattern);
+		return RV_EINVAL;
+	}
+	if (check_segment(pattern, seg, n, err, errlen) != 0)
+		return RV_EINVAL;
+	if (r->nsegs > 0 && seg_kind(r->segs[r->nsegs - 1]) == SEG_REST) {
+		snprintf(err, errlen, "pattern '%s': {name...} must be the "
+		    "last segment", pattern);
+		return RV_EINVAL;
+	}
+	if (n > 0 && seg[0] == '{') {
+		if (++*caps > RV_MAX_CAPS) {
+			snprintf(err, errlen, "pattern '%s': more than %d "
+			    "captures", pattern, RV_MAX_CAPS);
+			return RV_EINVAL;
+		}
+		if (dup_name(r, seg)) {
+			snprintf(err, errlen, "pattern '%s': capture '%.*s' "
+			    "appears twice", pattern, (int)n, seg);
+			return RV_EINVAL;
+		}
+	}
+	if ((r->nsegs & 7) == 0) {
+		if ((segs = reallocarray(r->segs, r->nsegs + 8,
+		    sizeof(*segs))) == NULL)
+			goto nomem;
+		r->segs = segs;
+	}
+	if ((r->segs[r->nsegs] = strndup(seg, n)) == NULL)
+		goto nomem;
+	if (n == 0 || seg[0] != '{')
+		r->literal++;
+	r->nsegs++;
+	return RV_OK;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	return RV_ENOMEM;
 }
 
 int
 route_compile(struct route *r, const char *method, const char *pattern,
     rv_handler h, const char *module, void *data, char *err, size_t errlen)
 {
-	const char	*p, *e;
-	size_t		 n, caps = 0;
+	const char	*p, *e, *m;
+	size_t		 caps = 0;
+	int		 rc;
 
 	memset(r, 0, sizeof(*r));
 	if (method == NULL || pattern == NULL || h == NULL || *method == '\0') {
-		snprintf(err, errlen, "route needs a method, a pattern and a "
-		    "handler");
+		snprintf(err, errlen, "a route needs a method, a pattern and "
+		    "a handler");
 		return RV_EINVAL;
 	}
+	for (m = method; *m != '\0'; m++)
+		if (!is_tchar((unsigned char)*m)) {
+			snprintf(err, errlen, "pattern '%s': method '%s' is "
+			    "not an HTTP token", pattern, method);
+			return RV_EINVAL;
+		}
 	if (pattern[0] != '/') {
 		snprintf(err, errlen, "pattern '%s' must start with '/'",
 		    pattern);
@@ -69,46 +190,20 @@ route_compile(struct route *r, const char *method, const char *pattern,
 	r->handler = h;
 	r->module = module;
 	r->mod_data = data;
+	if (pattern[1] == '\0')
+		return RV_OK;		/* "/" itself: no segments */
 	for (p = pattern + 1; ; p = e + 1) {
 		e = strchr(p, '/');
-		n = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (n == 0 && e == NULL && r->nsegs == 0)
-			break;		/* "/" itself: no segments */
-		if (check_segment(p, n, err, errlen) != 0)
-			goto fail;
-		if (r->nsegs > 0 && is_rest(r->segs[r->nsegs - 1])) {
-			snprintf(err, errlen, "'%s': {name...} must be last",
-			    pattern);
-			goto fail;
+		if ((rc = add_segment(r, pattern, p, e != NULL ?
+		    (size_t)(e - p) : strlen(p), e == NULL, &caps, err,
+		    errlen)) != RV_OK) {
+			route_free(r);
+			return rc;
 		}
-		if (n > 0 && p[0] == '{' && ++caps > RV_MAX_CAPS) {
-			snprintf(err, errlen, "'%s': more than %d captures",
-			    pattern, RV_MAX_CAPS);
-			goto fail;
-		}
-		if ((r->nsegs & 7) == 0) {
-			char **segs = realloc(r->segs, (r->nsegs + 8) *
-			    sizeof(char *));
-			if (segs == NULL)
-				goto nomem;
-			r->segs = segs;
-		}
-		if ((r->segs[r->nsegs] = strndup(p, n)) == NULL)
-			goto nomem;
-		if (n == 0 || p[0] != '{')
-			r->literal++;
-		r->nsegs++;
 		if (e == NULL)
 			break;
 	}
 	return RV_OK;
-nomem:
-	snprintf(err, errlen, "out of memory");
-	route_free(r);
-	return RV_ENOMEM;
-fail:
-	route_free(r);
-	return RV_EINVAL;
 }
 
 void
@@ -121,44 +216,76 @@ route_free(struct route *r)
 	free(r->segs);
 	r->segs = NULL;
 	r->nsegs = 0;
+	r->literal = 0;
 }
 
-/* Does path match r?  Fills caps (pointers into a copy of path). */
+/* The rest of a path for {name...}: no empty segment but a last one. */
 static int
-path_match(const struct route *r, const char *path, struct rv_kv *caps,
-    size_t *ncaps, char *work)
+rest_ok(const char *p)
 {
-	char	*p = work, *e;
-	size_t	 i, n;
+	const char	*s;
+
+	if (*p == '\0' || *p == '/')
+		return 0;
+	for (s = p; (s = strchr(s, '/')) != NULL; s++)
+		if (s[1] == '/')
+			return 0;
+	return 1;
+}
+
+/* Does path match r?  Captures as offsets into path. */
+static int
+path_match(const struct route *r, const char *path, struct span *caps,
+    size_t *ncaps)
+{
+	const char	*p = path + 1, *e;
+	size_t		 i, n;
+	enum seg_kind	 k;
 
 	*ncaps = 0;
-	strcpy(work, path + 1);
 	for (i = 0; i < r->nsegs; i++) {
 		if (p == NULL)
 			return 0;
-		if (is_capture(r->segs[i]) && is_rest(r->segs[i])) {
-			if (*p == '\0')
+		k = seg_kind(r->segs[i]);
+		if (k == SEG_REST) {
+			if (!rest_ok(p))
 				return 0;
-			caps[*ncaps].key = r->segs[i];
-			caps[(*ncaps)++].val = p;
+			caps[*ncaps].off = (size_t)(p - path);
+			caps[(*ncaps)++].len = strlen(p);
 			return 1;
 		}
 		e = strchr(p, '/');
 		n = e != NULL ? (size_t)(e - p) : strlen(p);
-		if (is_capture(r->segs[i])) {
+		if (k == SEG_CAP) {
 			if (n == 0)
 				return 0;
-			caps[*ncaps].key = r->segs[i];
-			caps[(*ncaps)++].val = p;
+			caps[*ncaps].off = (size_t)(p - path);
+			caps[(*ncaps)++].len = n;
 		} else if (strlen(r->segs[i]) != n ||
 		    memcmp(r->segs[i], p, n) != 0)
 			return 0;
-		if (e != NULL)
-			*e = '\0';
 		p = e != NULL ? e + 1 : NULL;
 	}
 	/* "/" has no segments: it matches the empty remainder only. */
 	return p == NULL || (r->nsegs == 0 && *p == '\0');
+}
+
+/* Is a more specific than b (both matching the same path)? */
+static int
+more_specific(const struct route *a, const struct route *b)
+{
+	size_t		 i;
+	enum seg_kind	 ka, kb;
+
+	if (a->literal != b->literal)
+		return a->literal > b->literal;
+	for (i = 0; i < a->nsegs && i < b->nsegs; i++) {
+		ka = seg_kind(a->segs[i]);
+		kb = seg_kind(b->segs[i]);
+		if (ka != kb)
+			return ka < kb;
+	}
+	return 0;
 }
 
 static int
@@ -169,87 +296,120 @@ method_ok(const struct route *r, const char *m)
 	    (strcmp(m, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
 }
 
-static void
-add_allow(char *allow, size_t len, const char *m)
-{
-	size_t	 ml = strlen(m);
-	const char *p;
+#define MAX_ALLOW	16
 
-	for (p = allow; (p = strstr(p, m)) != NULL; p += ml)
-		if ((p == allow || p[-1] == ' ') && (p[ml] == ',' ||
-		    p[ml] == '\0'))
-			return;
-	if (*allow != '\0')
-		strncat(allow, ", ", len - strlen(allow) - 1);
-	strncat(allow, m, len - strlen(allow) - 1);
+/* "DELETE, GET, HEAD": the methods, sorted, each once. */
+static void
+build_allow(const char **ms, size_t n, char *allow, size_t len)
+{
+	const char	*t;
+	size_t		 i, j, used = 0, ml;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && strcmp(ms[j - 1], ms[j]) > 0; j--) {
+			t = ms[j];
+			ms[j] = ms[j - 1];
+			ms[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		ml = strlen(ms[i]);
+		if (used + ml + (used > 0 ? 2 : 0) + 1 > len)
+			break;		/* whole names only */
+		if (used > 0) {
+			memcpy(allow + used, ", ", 2);
+			used += 2;
+		}
+		memcpy(allow + used, ms[i], ml + 1);
+		used += ml;
+	}
 }
 
-/* Copy a capture's value into the arena, without its braces' name. */
-static int
-set_caps(struct rv_req *rq, struct rv_kv *caps, size_t n)
+static void
+allow_add(const char **ms, size_t *n, const char *m)
 {
-	size_t	 i, kl;
-	const char *k;
+	size_t	 i;
 
-	for (i = 0; i < n; i++) {
-		k = caps[i].key + 1;
-		kl = strcspn(k, ".}");
-		rq->caps[i].key = arena_strndup(&rq->arena, k, kl);
-		rq->caps[i].val = arena_strndup(&rq->arena, caps[i].val,
-		    strlen(caps[i].val));
-		if (rq->caps[i].key == NULL || rq->caps[i].val == NULL)
+	for (i = 0; i < *n; i++)
+		if (strcmp(ms[i], m) == 0)
+			return;
+	if (*n < MAX_ALLOW)
+		ms[(*n)++] = m;
+}
+
+/* Copy the captures into the request's arena, named. */
+static int
+set_caps(struct rv_req *rq, const struct route *r, const struct span *caps,
+    size_t n)
+{
+	const char	*name;
+	size_t		 i, c = 0, nl;
+
+	for (i = 0; i < r->nsegs && c < n; i++) {
+		if (seg_kind(r->segs[i]) == SEG_LIT)
+			continue;
+		nl = cap_name(r->segs[i], &name);
+		rq->caps[c].key = arena_strndup(&rq->arena, name, nl);
+		rq->caps[c].val = arena_strndup(&rq->arena,
+		    rq->path + caps[c].off, caps[c].len);
+		if (rq->caps[c].key == NULL || rq->caps[c].val == NULL)
 			return RV_ENOMEM;
+		c++;
 	}
-	rq->ncaps = n;
+	rq->ncaps = c;
 	return RV_OK;
 }
 
+/*
+ * The best route for the request's method and path.  When some route
+ * has the path but none the method: ROUTE_BAD_METHOD, with the methods
+ * that would do in allow ("GET, HEAD, POST").  An allocation failure
+ * for the captures reads as ROUTE_NOT_FOUND (and marks the request
+ * 503), never as a route whose captures are missing.
+ */
 enum route_res
 route_match(const struct route *rt, size_t n, struct rv_req *rq, char *allow,
     size_t allowlen)
 {
-	struct rv_kv	 caps[RV_MAX_CAPS], bestcaps[RV_MAX_CAPS];
+	struct span	 caps[RV_MAX_CAPS], bestcaps[RV_MAX_CAPS];
 	const struct route *best = NULL;
-	size_t		 i, nc, bestnc = 0, plen;
-	char		*work, *bestwork = NULL;
-	int		 path_seen = 0;
+	const char	*ms[MAX_ALLOW], *m = rq->method != NULL ? rq->method : "";
+	size_t		 i, nc, bestnc = 0, nms = 0;
 
 	if (allowlen > 0)
 		*allow = '\0';
+	rq->head_only = strcmp(m, "HEAD") == 0;
 	if (rq->path == NULL || rq->path[0] != '/')
 		return ROUTE_NOT_FOUND;
-	plen = strlen(rq->path);
-	if ((work = malloc(plen)) == NULL ||
-	    (bestwork = malloc(plen)) == NULL) {
-		free(work);
+	for (i = 0; i < n; i++) {
+		if (!path_match(&rt[i], rq->path, caps, &nc))
+			continue;
+		if (!method_ok(&rt[i], m)) {
+			allow_add(ms, &nms, rt[i].method);
+			if (strcmp(rt[i].method, "GET") == 0)
+				allow_add(ms, &nms, "HEAD");
+			continue;
+		}
+		if (best != NULL && !more_specific(&rt[i], best) &&
+		    (more_specific(best, &rt[i]) ||
+		    strcmp(best->method, m) == 0 ||
+		    strcmp(rt[i].method, m) != 0))
+			continue;
+		best = &rt[i];
+		bestnc = nc;
+		memcpy(bestcaps, caps, nc * sizeof(caps[0]));
+	}
+	if (best == NULL) {
+		if (nms == 0)
+			return ROUTE_NOT_FOUND;
+		if (allowlen > 0)
+			build_allow(ms, nms, allow, allowlen);
+		return ROUTE_BAD_METHOD;
+	}
+	if (set_caps(rq, best, bestcaps, bestnc) != RV_OK) {
+		rq->ncaps = 0;
+		req_mark_bad(rq, 503, "out of memory routing the request");
 		return ROUTE_NOT_FOUND;
 	}
-	for (i = 0; i < n; i++) {
-		if (!path_match(&rt[i], rq->path, caps, &nc, work))
-			continue;
-		path_seen = 1;
-		if (!method_ok(&rt[i], rq->method)) {
-			add_allow(allow, allowlen, rt[i].method);
-			if (strcmp(rt[i].method, "GET") == 0)
-				add_allow(allow, allowlen, "HEAD");
-			continue;
-		}
-		if (best == NULL || rt[i].literal > best->literal) {
-			best = &rt[i];
-			bestnc = nc;
-			memcpy(bestcaps, caps, sizeof(caps[0]) * nc);
-			/* Captures point into work: keep this copy. */
-			{ char *t = bestwork; bestwork = work; work = t; }
-		}
-	}
-	if (best != NULL) {
-		rq->route = best;
-		if (set_caps(rq, bestcaps, bestnc) != RV_OK)
-			best = NULL;
-	}
-	free(work);
-	free(bestwork);
-	if (best != NULL)
-		return ROUTE_FOUND;
-	return path_seen ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+	rq->route = best;
+	return ROUTE_FOUND;
 }

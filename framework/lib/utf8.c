@@ -1,6 +1,12 @@
 /*
  * utf8.c: strict UTF-8 (RFC 3629): no overlong forms, no surrogates,
- * nothing above U+10FFFF.  NUL is a valid character; JSON escapes it.
+ * nothing above U+10FFFF, no sequence cut short by the end.
+ *
+ * NUL is a valid character: it is UTF-8, JSON writes it as \u0000 and
+ * MessagePack carries it as is.  Where a NUL would cut a C string
+ * short (query values, header names) the caller refuses it itself.
+ *
+ * ASCII runs are checked eight bytes at a time.
  */
 #include <stdint.h>
 #include <string.h>
@@ -11,11 +17,14 @@ int
 utf8_valid(const char *s, size_t n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	const unsigned char	*end = p + n;
+	const unsigned char	*end;
 	uint64_t		 w;
 	unsigned		 c, need, i;
 	uint32_t		 cp, min;
 
+	if (n == 0)
+		return 1;
+	end = p + n;
 	while (p < end) {
 		/* ASCII runs, eight bytes at a time */
 		while (end - p >= 8) {
