@@ -20,6 +20,7 @@ stream_req(struct rv_stream *s)
 }
 
 static int	 flush(struct rv_stream *, int);
+static void	 stream_done(struct rv_stream *);
 
 static void
 now(struct timespec *ts)
@@ -275,6 +276,9 @@ flush(struct rv_stream *s, int last)
 		iov[n].iov_base = s->out.p;
 		iov[n++].iov_len = body;
 	}
+	/* HEAD: the head is the whole response; later sends are refused. */
+	if (s->rq->head_only)
+		last = 1;
 	if (n > 0 || last)
 		rc = s->rq->sink->write(s->rq->sink, iov, n, last);
 	else
@@ -293,6 +297,8 @@ flush(struct rv_stream *s, int last)
 	}
 	s->item_mark -= s->in_item ? body : 0;
 	now(&s->last_write);
+	if (s->rq->head_only)
+		stream_done(s);
 	return RV_OK;
 }
 

@@ -97,6 +97,22 @@ check_dogs(const char *uri, const char *hdr, const char *ctype, int sse)
 	rv_test_response_free(&r);
 }
 
+/* HEAD of an endless stream: the head, then the handler is told to stop. */
+START_TEST(head_of_endless_stream_ends)
+{
+	struct rv_test_request	 rq = { .method = "HEAD",
+	    .uri = "/api/test_stream" };
+	struct rv_test_response	 r;
+
+	ck_assert_int_eq(rv_test_run(srv, &rq, &r), RV_OK);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body_len, 0);
+	ck_assert_int_eq(r.handler_ret, RV_OK);	/* ended cleanly */
+	ck_assert_uint_le(r.items_sent, 1);	/* and at once */
+	rv_test_response_free(&r);
+}
+END_TEST
+
 START_TEST(json_stream_every_framing)
 {
 	check_dogs("/api/json_stream", NULL, "application/x-ndjson", 0);
@@ -284,6 +300,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, text_stream_until_client_leaves);
+	tcase_add_test(tc, head_of_endless_stream_ends);
 	tcase_add_test(tc, json_stream_every_framing);
 	tcase_add_test(tc, basic_stream);
 	tcase_add_test(tc, data_stream);
