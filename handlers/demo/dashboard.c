@@ -1,6 +1,12 @@
 /*
- * dashboard.c: GET /dashboard/metrics: "metrics" events with this
- * machine's numbers from /proc, every interval_ms (default 5 s).
+ * dashboard.c: GET /dashboard/metrics?interval_ms=: "metrics" events
+ * with this machine's numbers from /proc, now and then every 5 s; an
+ * "error" event when /proc cannot be read.
+ *
+ * CPU use is the share of busy jiffies between two samples of
+ * /proc/stat.  Each stream keeps its own previous sample (handlers run
+ * on concurrent threads; nothing here is shared), so the first event
+ * reports the average since boot and the next ones the last interval.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +15,13 @@
 
 struct cpu {
 	unsigned long long	 busy, total;
+};
+
+struct metrics {
+	double		 cpu_percent;
+	double		 load[3];
+	long long	 mem_total, mem_avail;	/* KiB */
+	double		 uptime;		/* seconds */
 };
 
 static int
@@ -20,70 +33,96 @@ read_cpu(struct cpu *c)
 
 	if ((f = fopen("/proc/stat", "r")) == NULL)
 		return -1;
+	/* user nice system idle iowait irq softirq steal */
 	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
 	    &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 	fclose(f);
 	if (n < 4)
 		return -1;
-	c->total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
-	c->busy = c->total - v[3] - v[4];
+	c->busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	c->total = c->busy + v[3] + v[4];
 	return 0;
 }
 
-static long long
-meminfo(const char *key)
+/* MemTotal and MemAvailable, in KiB. */
+static int
+read_mem(long long *total, long long *avail)
 {
-	char		 line[256];
-	long long	 kb = -1;
-	size_t		 n = strlen(key);
+	char		 line[128];
 	FILE		*f;
 
+	*total = *avail = -1;
 	if ((f = fopen("/proc/meminfo", "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, n) == 0 && line[n] == ':') {
-			sscanf(line + n + 1, "%lld", &kb);
-			break;
-		}
+		if (sscanf(line, "MemTotal: %lld", total) != 1)
+			sscanf(line, "MemAvailable: %lld", avail);
 	fclose(f);
-	return kb;
+	return *total > 0 && *avail >= 0 ? 0 : -1;
 }
 
-/* One metrics event; prev holds the last CPU sample of this stream. */
+/* The first numbers of a one-line /proc file. */
+static int
+read_doubles(const char *path, const char *fmt, int n, double *a, double *b,
+    double *c)
+{
+	FILE	*f;
+	int	 got;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	got = fscanf(f, fmt, a, b, c);
+	fclose(f);
+	return got == n ? 0 : -1;
+}
+
+static double
+round1(double v)
+{
+
+	return (double)(long long)(v * 10.0 + 0.5) / 10.0;
+}
+
+/* Fill m; prev is this stream's previous CPU sample, then the new one. */
+static int
+read_metrics(struct metrics *m, struct cpu *prev)
+{
+	struct cpu	 now;
+	double		 unused;
+
+	if (read_cpu(&now) != 0 ||
+	    read_mem(&m->mem_total, &m->mem_avail) != 0 ||
+	    read_doubles("/proc/loadavg", "%lf %lf %lf", 3, &m->load[0],
+	    &m->load[1], &m->load[2]) != 0 ||
+	    read_doubles("/proc/uptime", "%lf %lf", 2, &m->uptime, &unused,
+	    &unused) != 0)
+		return -1;
+	m->cpu_percent = now.total > prev->total && now.busy >= prev->busy ?
+	    round1(100.0 * (double)(now.busy - prev->busy) /
+	    (double)(now.total - prev->total)) : 0.0;
+	if (m->cpu_percent > 100.0)
+		m->cpu_percent = 100.0;
+	*prev = now;
+	return 0;
+}
+
 static int
 send_metrics(struct rv_stream *s, struct cpu *prev)
 {
-	double		 load[3], up = 0;
-	struct cpu	 now;
-	long long	 total = meminfo("MemTotal"), avail = meminfo("MemAvailable");
-	FILE		*f;
-	int		 ok = 0;
+	struct metrics	 m;
 
-	if ((f = fopen("/proc/loadavg", "r")) != NULL) {
-		ok = fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) == 3;
-		fclose(f);
-	}
-	if ((f = fopen("/proc/uptime", "r")) != NULL) {
-		ok = ok && fscanf(f, "%lf", &up) == 1;
-		fclose(f);
-	}
-	if (!ok || total <= 0 || avail < 0 || read_cpu(&now) != 0)
+	if (read_metrics(&m, prev) != 0)
 		return rv_eventf(s, "error", NULL, "{s:s}", "error",
 		    "Failed to fetch metrics");
 	rv_event(s, "metrics", rv_fmt(s, "metrics-%lld",
 	    (long long)demo_now_ms()));
-	rv_map_open(s);
-	rv_kdouble(s, "cpuPercent", now.total > prev->total ?
-	    100.0 * (double)(now.busy - prev->busy) /
-	    (double)(now.total - prev->total) : 0.0);
-	rv_key(s, "load");
-	rv_packf(s, "[f,f,f]", load[0], load[1], load[2]);
-	rv_kint(s, "memTotalKiB", total);
-	rv_kint(s, "memAvailableKiB", avail);
-	rv_kdouble(s, "uptimeSeconds", up);
-	rv_kint(s, "timestamp", demo_now_ms());
-	*prev = now;
-	return rv_map_close(s);
+	return rv_packf(s, "{s:f,s:[f,f,f],s:I,s:I,s:f,s:I}",
+	    "cpuPercent", m.cpu_percent,
+	    "load", m.load[0], m.load[1], m.load[2],
+	    "memTotalKiB", m.mem_total,
+	    "memAvailableKiB", m.mem_avail,
+	    "uptimeSeconds", m.uptime,
+	    "timestamp", (long long)demo_now_ms());
 }
 
 int
@@ -94,10 +133,9 @@ demo_dashboard(struct rv_req *rq)
 	struct rv_stream	*s = rv_open(rq, RV_SSE " ndjson");
 	struct cpu		 prev = { 0, 0 };
 
-	read_cpu(&prev);
 	rv_retry(s, 5000);
-	while (send_metrics(s, &prev) == 0 && rv_sleep(s,
-	    (unsigned long)ms) == 0)
+	while (send_metrics(s, &prev) == 0 &&
+	    rv_sleep(s, (unsigned long)ms) == 0)
 		continue;
 	return rv_close(s);
 }

@@ -1,15 +1,16 @@
 /*
  * feed.c: GET /feed?format=json|csv|xml: one feed, every framing.
- * The handler sends items; ?format= picks the encoder, the module's
- * own XML one included.
+ * Where Oxian writes a function per format, the handler here sends
+ * items once; ?format= (or Accept) picks the encoder, this module's own
+ * XML one included.  Some titles hold & < > " ' to show the escaping.
  */
 #include "demo.h"
 
 int
 demo_feed(struct rv_req *rq)
 {
-	static const char *const titles[] = { "Rivers", "Deltas",
-	    "Estuaries", "Rapids", "Springs" };
+	static const char *const titles[] = { "Rivers", "Deltas & \"bays\"",
+	    "Estuaries", "<Rapids>, 'falls'", "Springs" };
 	struct rv_stream	*s = rv_open(rq, "array csv xml ndjson");
 	int			 i;
 

@@ -1,10 +1,14 @@
-/* gravity.c: the Gravity streaming service: ping and users, 5 s each. */
-#include <stdio.h>
+/*
+ * gravity.c: Gravity's streaming service: ping and streamUsers, an item
+ * a second, closed after 5 s.  Gravity's client iterates the items, so
+ * both offer every item framing (NDJSON first, SSE for a browser).
+ */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "demo.h"
 
-/* GET /streaming/ping?to=NAME: a ping a second, closed after 5 s */
+/* GET /streaming/ping?to=NAME: "Sending ping to NAME" each second */
 int
 demo_ping(struct rv_req *rq)
 {
@@ -18,12 +22,13 @@ demo_ping(struct rv_req *rq)
 	return rv_close(s);
 }
 
-/* GET /streaming/streamUsers: {"id": random} a second, closed after 5 s */
+/* GET /streaming/streamUsers: {"id": a random number} each second */
 int
 demo_stream_users(struct rv_req *rq)
 {
 	struct rv_stream	*s = rv_open(rq, RV_ITEMS);
-	unsigned		 seed = (unsigned)demo_now_ms();
+	unsigned		 seed = (unsigned)demo_now_ms() ^
+	    (unsigned)(uintptr_t)&seed;	/* this stream's own generator */
 	int			 i;
 
 	for (i = 0; i < 5 && rv_sleep(s, 1000) == 0; i++)

@@ -1,7 +1,10 @@
 /* sse.c: Server-Sent Events examples (Oxian counter and errors, Ohkami). */
 #include "demo.h"
 
-/* GET /events: ten "counter" events, ids msg-1..msg-10, a second apart */
+/*
+ * GET /events: ten "counter" events, ids msg-1..msg-10, a second apart,
+ * then the stream ends.  A client that leaves ends the loop at once.
+ */
 int
 demo_events(struct rv_req *rq)
 {
@@ -18,7 +21,10 @@ demo_events(struct rv_req *rq)
 	return rv_close(s);
 }
 
-/* GET /ticks: "tick 1".."tick 3", the wait before each, as Ohkami does */
+/*
+ * GET /ticks: Ohkami's "tick 1".."tick 3", the wait before each send.
+ * Ohkami serves it at /events, which is Oxian's counter here.
+ */
 int
 demo_ticks(struct rv_req *rq)
 {
@@ -32,9 +38,24 @@ demo_ticks(struct rv_req *rq)
 }
 
 /*
- * GET /stream-with-errors?interval_ms=&fail_at=: "data" events from a
- * fetch that fails on attempt fail_at (default 3); the failure becomes
- * an SSE error event and the stream ends.
+ * The "external source" of /stream-with-errors: it answers until the
+ * attempt numbered fail_at, which fails (-1).
+ */
+static int
+fetch_external(long attempt, long fail_at, long long *value)
+{
+
+	if (attempt == fail_at)
+		return -1;
+	*value = attempt * 7 % 100;
+	return 0;
+}
+
+/*
+ * GET /stream-with-errors?interval_ms=&fail_at=: a "data" event from
+ * the source every interval_ms (2 s); when a fetch fails the client gets
+ * an error (an SSE error event once the stream has started, a 502
+ * problem+json before) and the stream ends.
  */
 int
 demo_stream_with_errors(struct rv_req *rq)
@@ -44,17 +65,19 @@ demo_stream_with_errors(struct rv_req *rq)
 	long			 fail_at = rv_query_range(rq, "fail_at", 3, 1,
 	    1000);
 	struct rv_stream	*s = rv_open(rq, RV_SSE);
-	long			 attempt;
+	long long		 value;
+	long			 n;
 
 	rv_retry(s, 5000);
-	for (attempt = 1; rv_sleep(s, (unsigned long)ms) == 0; attempt++) {
-		if (attempt == fail_at)
-			return rv_error(s, 502, "Data processing failed",
-			    "the external source failed on attempt %ld",
-			    attempt);
-		if (rv_event(s, "data", NULL) != 0 ||
-		    rv_packf(s, "{s:i,s:I}", "attempt", (int)attempt,
-		    "timestamp", (long long)demo_now_ms()) != 0)
+	for (n = 1; rv_sleep(s, (unsigned long)ms) == 0; n++) {
+		if (fetch_external(n, fail_at, &value) != 0) {
+			rv_error(s, 502, "Data processing failed",
+			    "the external source failed on attempt %ld", n);
+			break;
+		}
+		if (rv_eventf(s, "data", NULL, "{s:I,s:I,s:I}", "attempt",
+		    (long long)n, "value", value, "timestamp",
+		    (long long)demo_now_ms()) != 0)
 			break;
 	}
 	return rv_close(s);

@@ -1,29 +1,83 @@
 /*
- * stocks.c: GET /stocks/{symbol}/stream: "price-update" events for a
- * known symbol, when the price moves; an unknown one is a 400 before
- * the stream starts.  Prices walk randomly, per stream.
+ * stocks.c: GET /stocks/{symbol}/stream?interval_ms=: "price-update"
+ * events for a known symbol, sent when its price has moved; an unknown
+ * symbol is a 400 before the stream starts.
+ *
+ * Prices are a random walk in whole cents from a fixed start.  The
+ * generator is seeded from the symbol, so the walk is the same on every
+ * run (tests can rely on it), and its state lives on the handler's
+ * stack: concurrent streams share nothing.
  */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "demo.h"
 
 static const struct {
 	const char	*symbol;
-	double		 start;
+	long		 cents;		/* opening price */
 } symbols[] = {
-	{ "AAPL", 189.50 }, { "AMZN", 178.25 }, { "GOOG", 141.80 },
-	{ "MSFT", 415.10 }, { "NVDA", 875.30 }, { "TSLA", 175.40 },
+	{ "AAPL", 18950 }, { "AMZN", 17825 }, { "GOOG", 14180 },
+	{ "META", 48420 }, { "MSFT", 41510 }, { "NVDA", 87530 },
+	{ "TSLA", 17540 },
 };
 
-/* The next price: a step of up to 0.5% either way, in cents. */
-static double
-step(double price, unsigned *seed)
-{
-	double	 r = (double)rand_r(seed) / RAND_MAX - 0.5;
-	long	 cents = (long)(price * (1.0 + r / 100.0) * 100.0 + 0.5);
+struct walk {
+	long		 cents;
+	uint64_t	 rng;		/* xorshift64 state, never 0 */
+};
 
-	return (double)cents / 100.0;
+static uint64_t
+next_rand(struct walk *w)
+{
+
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	return w->rng;
+}
+
+/* One tick: a third of the time no trade, else up to 0.5% either way. */
+static void
+walk_step(struct walk *w)
+{
+	uint64_t	 r = next_rand(w);
+	long		 max = w->cents / 200 > 0 ? w->cents / 200 : 1;
+	long		 d;
+
+	if (r % 3 == 0)
+		return;
+	d = 1 + (long)((r >> 8) % (uint64_t)max);
+	if (((r >> 4) & 1) && w->cents - d > 0)
+		d = -d;
+	w->cents += d;
+}
+
+static int
+walk_init(struct walk *w, const char *symbol)
+{
+	uint64_t	 h = 1469598103934665603ULL;	/* FNV-1a */
+	size_t		 i;
+	const char	*p;
+
+	for (i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++)
+		if (strcmp(symbols[i].symbol, symbol) == 0)
+			break;
+	if (i == sizeof(symbols) / sizeof(symbols[0]))
+		return -1;
+	for (p = symbol; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	w->rng = h != 0 ? h : 1;
+	w->cents = symbols[i].cents;
+	return 0;
+}
+
+/* The change from last to now in percent, to four decimals. */
+static double
+percent(long now, long last)
+{
+
+	return (double)(long long)((now - last) * 1000000.0 / last) / 10000.0;
 }
 
 int
@@ -33,30 +87,29 @@ demo_stocks(struct rv_req *rq)
 	long			 ms = rv_query_range(rq, "interval_ms", 30000,
 	    50, 3600000);
 	struct rv_stream	*s = rv_open(rq, RV_SSE " ndjson");
-	double			 price = 0, last = 0;
-	unsigned		 seed = (unsigned)demo_now_ms();
-	size_t			 i;
+	struct walk		 w;
+	long			 last = 0;	/* cents; 0: none sent yet */
 
-	for (i = 0; i < sizeof(symbols) / sizeof(symbols[0]); i++)
-		if (strcmp(symbols[i].symbol, sym) == 0)
-			price = symbols[i].start;
-	if (price == 0)
-		return rv_error(s, 400, "Invalid stock symbol",
-		    "unknown symbol '%s'; known: AAPL AMZN GOOG MSFT NVDA TSLA",
-		    sym);
+	if (walk_init(&w, sym) != 0) {
+		rv_error(s, 400, "Invalid stock symbol", "'%.32s' is not one "
+		    "of AAPL AMZN GOOG META MSFT NVDA TSLA", sym);
+		return rv_close(s);
+	}
 	rv_retry(s, 10000);
-	do {
-		if (price == last)
-			continue;
-		rv_event(s, "price-update", rv_fmt(s, "%s-%lld", sym,
-		    (long long)demo_now_ms()));
-		if (rv_packf(s, "{s:s,s:f,s:f,s:f,s:I}", "symbol", sym,
-		    "price", price, "change", last ? price - last : 0.0,
-		    "changePercent", last ? (price - last) / last * 100 : 0.0,
-		    "timestamp", (long long)demo_now_ms()) != 0)
+	for (;; walk_step(&w)) {
+		if (w.cents != last) {	/* only when the price moved */
+			rv_event(s, "price-update", rv_fmt(s, "%s-%lld", sym,
+			    (long long)demo_now_ms()));
+			if (rv_packf(s, "{s:s,s:f,s:f,s:f,s:I}", "symbol", sym,
+			    "price", w.cents / 100.0,
+			    "change", last ? (w.cents - last) / 100.0 : 0.0,
+			    "changePercent", last ? percent(w.cents, last) : 0.0,
+			    "timestamp", (long long)demo_now_ms()) != 0)
+				break;
+			last = w.cents;
+		}
+		if (rv_sleep(s, (unsigned long)ms) != 0)
 			break;
-		last = price;
-	} while (rv_sleep(s, (unsigned long)ms) == 0 &&
-	    (price = step(price, &seed)) > 0);
+	}
 	return rv_close(s);
 }

@@ -1,11 +1,15 @@
 /* text.c: plain text streams (Dioxus TextStream, Oxian basic streaming). */
 #include "demo.h"
 
-/* GET /api/test_stream?start=N: a line every 500 ms until the client leaves */
+/*
+ * GET /api/test_stream?start=N: "Hello, world! N" every 500 ms until
+ * the client leaves.  N is bounded so that counting up cannot overflow.
+ */
 int
 demo_text_stream(struct rv_req *rq)
 {
-	long			 n = rv_query_long(rq, "start", 0);
+	long			 n = rv_query_range(rq, "start", 0,
+	    -1000000000L, 1000000000L);
 	struct rv_stream	*s = rv_open(rq, RV_TEXT);
 
 	while (rv_textf(s, "Hello, world! %ld\n", n++) == 0 &&
