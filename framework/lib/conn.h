@@ -67,8 +67,6 @@ RV_HIDDEN struct pool *pool_new(struct rv_server *);
  * if max_handlers are busy (c stays the caller's).
  */
 RV_HIDDEN int	 pool_submit(struct pool *, struct conn *);
-/* Wait up to ms for a running handler to finish; RV_OK if none is left. */
-RV_HIDDEN int	 pool_drain(struct pool *, unsigned long ms);
 /* Handlers running or queued. */
 RV_HIDDEN unsigned pool_busy(struct pool *);
 /* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */

@@ -7,7 +7,7 @@
  * max_handlers run, the loop answers 503.
  *
  * Threads are joinable and always joined (an idle one that leaves is
- * reaped by the next submission or by pool_free), so that nothing of
+ * joined by the next submission or by pool_free), so that nothing of
  * the pool is freed under a thread that is still on its way out.
  */
 #include <errno.h>
@@ -182,16 +182,12 @@ pool_new(struct rv_server *srv)
 	return p;
 }
 
-/* Join the threads that left; they are past their last use of p. */
+/* Join threads taken off p->zombies: they are past their use of p. */
 static void
-reap(struct pool *p)
+join_all(struct worker *w)
 {
-	struct worker	*w, *next;
+	struct worker	*next;
 
-	pthread_mutex_lock(&p->mu);
-	w = p->zombies;
-	p->zombies = NULL;
-	pthread_mutex_unlock(&p->mu);
 	for (; w != NULL; w = next) {
 		next = w->next;
 		pthread_join(w->tid, NULL);
@@ -237,35 +233,36 @@ spawn(struct pool *p)
 int
 pool_submit(struct pool *p, struct conn *c)
 {
+	struct worker	*left;
+	int		 rc = RV_OK;
 
-	reap(p);
 	pthread_mutex_lock(&p->mu);
-	/* Every thread busy and none may be added: refuse, do not queue. */
-	if (p->stopping || p->busy >= p->srv->lim.max_handlers) {
-		pthread_mutex_unlock(&p->mu);
-		return RV_ETOOBIG;
-	}
+	left = p->zombies;
+	p->zombies = NULL;
 	/*
+	 * Every thread busy and none may be added: refuse, do not queue.
 	 * A thread counted idle may already be promised to an earlier job
 	 * it has not woken up for: compare the jobs waiting with the
 	 * threads waiting, or a job could sit behind a stream that never
 	 * ends.
 	 */
-	if (p->idle <= p->queued && spawn(p) != RV_OK) {
-		pthread_mutex_unlock(&p->mu);
-		return RV_ETOOBIG;
+	if (p->stopping || p->busy >= p->srv->lim.max_handlers ||
+	    (p->idle <= p->queued && spawn(p) != RV_OK))
+		rc = RV_ETOOBIG;
+	else {
+		c->qnext = NULL;
+		if (p->tail != NULL)
+			p->tail->qnext = c;
+		else
+			p->head = c;
+		p->tail = c;
+		p->queued++;
+		p->busy++;
+		pthread_cond_signal(&p->work);
 	}
-	c->qnext = NULL;
-	if (p->tail != NULL)
-		p->tail->qnext = c;
-	else
-		p->head = c;
-	p->tail = c;
-	p->queued++;
-	p->busy++;
-	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
-	return RV_OK;
+	join_all(left);
+	return rc;
 }
 
 unsigned
@@ -277,27 +274,6 @@ pool_busy(struct pool *p)
 	n = p->busy;
 	pthread_mutex_unlock(&p->mu);
 	return n;
-}
-
-int
-pool_drain(struct pool *p, unsigned long ms)
-{
-	struct timespec	 ts;
-	int		 rc = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&p->mu);
-	while (p->busy > 0 && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&p->quiet, &p->mu, &ts);
-	rc = p->busy == 0 ? RV_OK : RV_EIO;
-	pthread_mutex_unlock(&p->mu);
-	return rc;
 }
 
 int
@@ -317,7 +293,7 @@ pool_free(struct pool *p)
 	while (p->threads > 0)
 		pthread_cond_wait(&p->quiet, &p->mu);
 	pthread_mutex_unlock(&p->mu);
-	reap(p);
+	join_all(p->zombies);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->quiet);
 	pthread_mutex_destroy(&p->mu);
