@@ -2,7 +2,7 @@
  * conffile.h: rivulet.conf, "key = value" lines.  Every key, its default
  * and meaning are in conf/rivulet.conf.
  *
- * (Not "config.h": that name is autoconf's build-aux/config.h.)
+ * (Not "config.h": that name is autoconf's, build-aux/config.h.)
  */
 #ifndef RV_CONFFILE_H
 #define RV_CONFFILE_H
@@ -11,11 +11,11 @@
 
 #include "rivulet.h"
 
-#define CONF_MAX_LINE	4096		/* bytes of one line, without '\n' */
-#define CONF_MAX_FILE	(1 << 20)	/* bytes of a whole file */
+#define CONF_MAX_LINE	4096		/* bytes of a line, '\n' aside */
+#define CONF_MAX_FILE	(1 << 20)	/* bytes of a file */
 
 struct config {
-	char		*listen;	/* unix:/PATH, tcp:HOST:PORT, fd:N or NULL */
+	char		*listen;	/* unix:/P, tcp:HOST:PORT, fd:N or NULL */
 	int		 listen_line;
 	unsigned	 socket_mode;	/* 0660 */
 	char		*module_dir;	/* NULL: RV_MODULE_DIR */
@@ -25,7 +25,7 @@ struct config {
 	char		*mount;
 	enum rv_log_level log_level;	/* RV_LOG_INFO */
 	struct rv_limits lim;
-	unsigned long	 seen;		/* keys given, one bit each */
+	unsigned long	 seen;		/* keys given: a bit each */
 };
 
 /*
@@ -41,8 +41,8 @@ int	 config_load(const char *file, struct config *cfg, char *err,
 void	 config_free(struct config *cfg);
 
 /*
- * Check a listen value (as the config or -l gives it): 0, or -1 with
- * why in err (no file or line).
+ * Check a listen value (from the config or -l): 0, or -1 with why in
+ * err (no file or line).
  */
 int	 config_check_listen(const char *spec, char *err, size_t errlen);
 
