@@ -1,61 +1,75 @@
 /*
- * conn.h: one FastCGI connection.  The event loop owns it while a
- * request arrives; from dispatch to the end of the response it belongs
- * to one handler thread alone (off the loop's list and epoll set), and
- * a kept connection then comes back to the loop.  Never installed.
+ * conn.h: one FastCGI connection, and the handler pool that runs its
+ * requests.  Never installed.
+ *
+ * Ownership: a connection has exactly one owner at a time, and only
+ * its owner reads, writes or closes its fd or touches its fields.
+ * The event loop owns it while a request arrives and while the loop
+ * itself answers (404, 405, 413, 431, 503).  From dispatch to the end
+ * of the response it belongs to one handler thread alone: off the
+ * loop's lists and epoll set.  The hand-overs go through the pool's
+ * queue and the loop's done queue, both under a mutex, so each owner
+ * sees everything the previous one wrote.  The handler thread then
+ * closes the connection itself, or gives a kept one back to the loop.
  */
 #ifndef RV_CONN_H
 #define RV_CONN_H
 
 #include "internal.h"
+#include "fcgi.h"
 
-enum conn_state {
-	C_IDLE,		/* waiting for BEGIN_REQUEST */
-	C_PARAMS,	/* reading PARAMS */
-	C_STDIN,	/* reading the body */
-	C_RUNNING,	/* a handler owns the response */
-	C_DRAIN		/* answered: read what is left, then close */
+enum conn_tq {
+	TQ_NONE = -1,
+	TQ_REQUEST,	/* a request arriving: params_timeout */
+	TQ_KEEP,	/* a kept connection between requests */
+	TQ_CLOSE,	/* answered: flushing, reading the rest */
+	TQ__MAX
 };
 
 struct conn {
-	struct rv_sink		 sink;		/* first: the request's sink */
+	struct rv_sink		 sink;	/* first: cast target */
 	int			 fd;
 	struct rv_server	*srv;
-	enum conn_state		 state;
-	unsigned		 reqid;
-	int			 keep;		/* FCGI_KEEP_CONN */
-	struct rv_buf		 rbuf;		/* bytes not yet parsed */
-	struct rv_buf		 params;
-	struct rv_buf		 body;
-	int			 params_big;	/* over max_params */
-	int			 body_big;	/* over max_body */
-	struct rv_req		*rq;
-	atomic_int		 gone;		/* client left or aborted */
-	int			 ended;		/* END_REQUEST sent */
-	int			 cut;		/* response cut: close only */
-	int			 in_epoll;
-	int64_t			 deadline;	/* ms, monotonic; 0: none */
-	struct conn		*prev, *next;	/* every connection */
-	struct conn		*done_next;	/* handler finished */
+	struct fcgi_parser	 fp;
+	struct rv_buf		 rbuf;	/* read, not yet parsed */
+	struct rv_buf		 wbuf;	/* to send before anything */
+	struct rv_req		*rq;	/* the current request */
+	int			 handler; /* a handler thread owns it */
+	atomic_int		 gone;	/* client left or aborted */
+	int			 ended;	/* END_REQUEST sent */
+	int			 cut;	/* no END_REQUEST: close only */
+	/* The loop's, while it owns the connection: */
+	uint32_t		 events; /* epoll interest */
+	int			 tq;	/* timer queue, or TQ_NONE */
+	int64_t			 deadline; /* ms, monotonic */
+	int			 overdue; /* past it: read once more */
+	struct conn		*tprev, *tnext;	/* its timer queue */
+	struct conn		*prev, *next;	/* loop-owned ones */
+	/* The pool's queue, then the loop's done queue. */
+	struct conn		*qnext;
 };
 
 /* loop.c */
 RV_HIDDEN int64_t now_ms(void);
 /*
- * A handler finished with c, which it owned while it ran: close it, or
+ * A handler thread is done with c (its request freed): close it, or
  * hand a kept connection back to the loop for its next request.
  */
 RV_HIDDEN void	 conn_release(struct rv_server *, struct conn *);
+/* The access log line of a finished request. */
 RV_HIDDEN void	 log_access(const struct rv_req *);
 
 /* pool.c */
 struct pool;
 RV_HIDDEN struct pool *pool_new(struct rv_server *);
-/* Run c's request on a handler thread; RV_ETOOBIG if all are busy. */
+/*
+ * Run c's request on a handler thread, which then owns c; RV_ETOOBIG
+ * if max_handlers are busy (c stays the caller's).
+ */
 RV_HIDDEN int	 pool_submit(struct pool *, struct conn *);
-/* Wait up to ms for running handlers; RV_OK if none is left. */
-RV_HIDDEN int	 pool_drain(struct pool *, unsigned long ms);
-RV_HIDDEN void	 pool_free(struct pool *);
+/* Handlers running or queued. */
 RV_HIDDEN unsigned pool_busy(struct pool *);
+/* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */
+RV_HIDDEN int	 pool_free(struct pool *);
 
 #endif

@@ -1,18 +1,32 @@
 /*
- * loop.c: the event loop.  One thread owns every connection: it
- * accepts, reads records under limits and a deadline, routes, and
- * hands a complete request to a handler thread.  While the handler
- * writes, the loop keeps reading the socket so that a hang-up or an
- * ABORT_REQUEST wakes the handler's waits.  No thread is held while a
- * peer dawdles over its params.
+ * loop.c: the event loop, and the FastCGI sink of a request.
+ *
+ * One thread owns every connection that is not running a handler: it
+ * accepts, reads records under limits and deadlines (fcgi.c keeps the
+ * protocol state), answers what it can itself (404, 405, 413, 431,
+ * 503, and the protocol's own replies) without ever blocking, and
+ * hands a complete request to a handler thread.  No thread is held
+ * while a peer dawdles over its params, and a peer that reads nothing
+ * only stops its own connection from being read.
+ *
+ * While a handler runs its thread owns the connection (conn.h): it
+ * writes STDOUT records straight from the stream's buffers, and its
+ * waits poll the socket (hang-up, ABORT_REQUEST) and the server's stop
+ * eventfd.  A departed client is thus seen whichever way the front
+ * server shows it: lighttpd closes the backend connection only when
+ * the backend writes again, and then that write or the next wait
+ * fails.  The loop never closes a connection it does not own.
  */
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fastcgi.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,24 +38,40 @@
 #include "conn.h"
 
 #define READ_CHUNK	(64 * 1024)
-#define KEEP_IDLE_MS	(300 * 1000)	/* a kept connection with nothing */
-#define DRAIN_MS	2000
-#define STOP_GRACE_MS	10000
+#define READS_PER_EVENT	4		/* then the other connections */
+#define ACCEPTS_PER_EVENT 64
+#define KEEP_IDLE_MS	(300 * 1000)	/* a kept connection, unused */
+#define CLOSE_MS	2000		/* to flush an answer, read on */
+#define STOP_GRACE_MS	10000		/* for handlers to finish */
+#define STOP_POLL_MS	50
+#define ACCEPT_PAUSE_MS	100		/* out of fds: retry after */
+#define BATCH		16		/* records a sendmsg */
+#define WRITE_SLICE_MS	250		/* a blocked write: see stop */
+#define DISCARD_MAX	(256 * 1024)	/* read before a close, max */
+
+struct tqueue {
+	struct conn	*head, *tail;	/* by deadline (one span) */
+	int64_t		 span;
+};
 
 struct loopstate {
 	int		 epfd;
 	int		 listenfd;
+	int		 listening;	/* listenfd is in the epoll set */
+	int		 tcp;		/* set TCP_NODELAY */
+	int64_t		 accept_resume;	/* ms; 0: not paused */
+	int64_t		 accept_logged;
 	pthread_mutex_t	 done_mu;
-	struct conn	*done;
-	struct conn	*conns;
+	struct conn	*done;		/* back from handlers */
+	struct conn	*conns;		/* every loop-owned one */
 	unsigned	 nconns;
+	struct tqueue	 tq[TQ__MAX];
 };
 
 static int	 conn_write(struct rv_sink *, const struct iovec *, int, int);
 static int	 conn_finish(struct rv_sink *, int);
 static int	 conn_wait(struct rv_sink *, unsigned long);
-static void	 conn_read(struct rv_server *, struct conn *);
-static void	 conn_link(struct loopstate *, struct conn *);
+static int	 conn_parse(struct rv_server *, struct conn *);
 
 int64_t
 now_ms(void)
@@ -53,105 +83,179 @@ now_ms(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Writing: records straight from the caller's buffers                 */
+/* Writing                                                              */
 
-/* Send all of iov, waiting for room; the fd is non-blocking. */
+/* A send failed for good: the client left, or the socket broke. */
+static int
+send_failed(struct conn *c, int err)
+{
+
+	if (err == EPIPE || err == ECONNRESET) {
+		atomic_store(&c->gone, 1);
+		return RV_EGONE;
+	}
+	logx(RV_LOG_WARN, "fd %d: send: %s", c->fd, strerror(err));
+	c->cut = 1;
+	return RV_EIO;
+}
+
+/*
+ * Handler thread: send all of iov, waiting for room (the fd is
+ * non-blocking) up to write_timeout_ms without progress.  A failure
+ * may leave a record half sent: the connection is then cut.
+ */
 static int
 send_all(struct conn *c, struct iovec *iov, int n)
 {
 	struct msghdr	 mh;
 	struct pollfd	 pfd;
-	int64_t		 deadline = 0;
+	int64_t		 stall = 0, t;
+	int64_t		 tmo = (int64_t)c->srv->lim.write_timeout_ms;
 	ssize_t		 w;
-	unsigned long	 tmo = c->srv->lim.write_timeout_ms;
 
 	while (n > 0) {
-		if (atomic_load(&c->gone))
-			return RV_EGONE;
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
 		mh.msg_iovlen = (size_t)n;
-		if ((w = sendmsg(c->fd, &mh, MSG_NOSIGNAL)) < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				atomic_store(&c->gone, 1);
-				return errno == EPIPE || errno == ECONNRESET ?
-				    RV_EGONE : RV_EIO;
+		if ((w = sendmsg(c->fd, &mh, MSG_NOSIGNAL)) >= 0) {
+			stall = 0;
+			for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+				w -= (ssize_t)iov->iov_len;
+			if (n > 0) {
+				iov->iov_base = (char *)iov->iov_base + w;
+				iov->iov_len -= (size_t)w;
 			}
-			/* The peer reads nothing: wait, a bounded time. */
-			if (deadline == 0)
-				deadline = now_ms() + (int64_t)tmo;
-			else if (tmo > 0 && now_ms() > deadline)
-				return RV_EIO;
-			pfd.fd = c->fd;
-			pfd.events = POLLOUT;
-			poll(&pfd, 1, 200);
-			if (atomic_load(&c->srv->stopping) > 1)
-				return RV_ESHUTDOWN;
 			continue;
 		}
-		deadline = 0;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return send_failed(c, errno);
+		/* The peer reads nothing for now: wait, a bounded time. */
+		t = now_ms();
+		if (stall == 0)
+			stall = t;
+		else if (tmo > 0 && t - stall >= tmo) {
+			logx(RV_LOG_WARN, "fd %d: nothing read for %lld ms "
+			    "(write_timeout): cutting the response", c->fd,
+			    (long long)tmo);
+			c->cut = 1;
+			return RV_EIO;
 		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
+		if (atomic_load(&c->srv->stopping) > 1) {
+			c->cut = 1;	/* the grace is over */
+			return RV_ESHUTDOWN;
 		}
+		pfd.fd = c->fd;
+		pfd.events = POLLOUT;
+		(void)poll(&pfd, 1, tmo > 0 && tmo - (t - stall) <
+		    WRITE_SLICE_MS ? (int)(tmo - (t - stall)) : WRITE_SLICE_MS);
 	}
 	return RV_OK;
 }
 
-#define BATCH	16	/* records a sendmsg */
+/* Handler thread: the protocol replies queued while reading. */
+static int
+send_wbuf(struct conn *c)
+{
+	struct iovec	 iov;
+	int		 rc;
+
+	if (c->wbuf.len == 0)
+		return RV_OK;
+	iov.iov_base = c->wbuf.p;
+	iov.iov_len = c->wbuf.len;
+	rc = send_all(c, &iov, 1);
+	c->wbuf.len = 0;
+	return rc;
+}
+
+/* Loop: send what wbuf holds, without waiting.  -1: the peer is gone. */
+static int
+flush_nowait(struct conn *c)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+	int	 rc = 0;
+
+	while (off < c->wbuf.len) {
+		n = send(c->fd, c->wbuf.p + off, c->wbuf.len - off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			(void)send_failed(c, errno);
+			rc = -1;
+		}
+		break;
+	}
+	memmove(c->wbuf.p, c->wbuf.p + off, c->wbuf.len - off);
+	c->wbuf.len -= off;
+	return rc;
+}
+
+/* Loop: answers are small; queue them, send what the socket takes. */
+static int
+queue_out(struct conn *c, const struct iovec *iov, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (buf_add(&c->wbuf, iov[i].iov_base, iov[i].iov_len) !=
+		    RV_OK) {
+			c->wbuf.err = RV_OK;
+			c->cut = 1;
+			return RV_ENOMEM;
+		}
+	return flush_nowait(c) == 0 ? RV_OK : RV_EGONE;
+}
 
 /*
- * STDOUT records straight from the caller's buffers; with last, the
- * empty STDOUT and END_REQUEST go in the same system call.
+ * The sink's write: STDOUT records over the caller's buffers; with
+ * last, the empty STDOUT and END_REQUEST go in the same system call.
+ * A handler thread blocks for room; the loop never does (it queues).
  */
 static int
 conn_write(struct rv_sink *sk, const struct iovec *in, int nin, int last)
 {
 	struct conn	*c = (struct conn *)sk;
 	unsigned char	 hdr[BATCH][FCGI_HDR], end[FCGI_HDR + 16];
-	struct iovec	 out[BATCH * 2 + 1];
-	size_t		 off, chunk;
-	int		 i, nrec = 0, rc;
+	struct iovec	 out[2 * BATCH + 1];
+	size_t		 off = 0;
+	int		 iv = 0, n, more, rc;
 
 	if (atomic_load(&c->gone))
 		return RV_EGONE;
 	if (c->ended || c->cut)
 		return RV_ECLOSED;
-	for (i = 0; i < nin; i++) {
-		for (off = 0; off < in[i].iov_len; off += chunk) {
-			chunk = in[i].iov_len - off;
-			if (chunk > FCGI_MAXDATA)
-				chunk = FCGI_MAXDATA;
-			fcgi_header(hdr[nrec], FCGI_STDOUT, c->reqid, chunk);
-			out[2 * nrec].iov_base = hdr[nrec];
-			out[2 * nrec].iov_len = FCGI_HDR;
-			out[2 * nrec + 1].iov_base = (char *)in[i].iov_base +
-			    off;
-			out[2 * nrec + 1].iov_len = chunk;
-			if (++nrec == BATCH) {
-				if ((rc = send_all(c, out, 2 * nrec)) != RV_OK)
-					return rc;
-				nrec = 0;
-			}
+	if (c->handler && (rc = send_wbuf(c)) != RV_OK)
+		return rc;
+	do {
+		n = fcgi_frame_stdout(c->fp.reqid, in, nin, &iv, &off, hdr,
+		    BATCH, out);
+		more = n == 2 * BATCH;
+		if (!more && last) {
+			fcgi_header(end, FCGI_STDOUT, c->fp.reqid, 0);
+			fcgi_end_request(end + FCGI_HDR, c->fp.reqid,
+			    FCGI_REQUEST_COMPLETE);
+			out[n].iov_base = end;
+			out[n++].iov_len = sizeof(end);
 		}
-	}
+		if (n > 0 && (rc = c->handler ? send_all(c, out, n) :
+		    queue_out(c, out, n)) != RV_OK)
+			return rc;
+	} while (more);
 	if (last) {
-		fcgi_header(end, FCGI_STDOUT, c->reqid, 0);
-		fcgi_end_request(end + FCGI_HDR, c->reqid,
-		    FCGI_REQUEST_COMPLETE);
-		out[2 * nrec].iov_base = end;
-		out[2 * nrec].iov_len = sizeof(end);
 		c->ended = 1;
-		return send_all(c, out, 2 * nrec + 1);
+		/* Not DRAIN: a refused request's input still comes. */
+		if (c->fp.state == FP_RUNNING)
+			fcgi_request_done(&c->fp);
 	}
-	return nrec > 0 ? send_all(c, out, 2 * nrec) : RV_OK;
+	return RV_OK;
 }
 
 static int
@@ -168,91 +272,127 @@ conn_finish(struct rv_sink *sk, int cut)
 	return conn_write(sk, NULL, 0, 1);
 }
 
-/*
- * The peer spoke while a handler owns the connection: an EOF or an
- * ABORT_REQUEST means the client is gone; anything else is dropped.
- */
+/* ------------------------------------------------------------------ */
+/* Reading in a handler's thread                                       */
+
+/* Records that came while the handler runs: only a few matter. */
 static void
-peer_input(struct conn *c)
+parse_running(struct conn *c)
 {
-	struct fcgi_rec	 r;
 	size_t		 used, off = 0;
-	ssize_t		 n;
+	enum fcgi_ev	 ev;
 
-	if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
-		c->rbuf.len = 0;	/* a flood: keep nothing */
-		c->rbuf.err = RV_OK;
-		return;
-	}
-	n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK, MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		atomic_store(&c->gone, 1);
-		return;
-	}
-	if (n < 0)
-		return;
-	c->rbuf.len += (size_t)n;
-	while (fcgi_next((unsigned char *)c->rbuf.p + off, c->rbuf.len - off,
-	    &r, &used) == FCGI_REC) {
+	for (;;) {
+		ev = fcgi_feed(&c->fp, (unsigned char *)c->rbuf.p + off,
+		    c->rbuf.len - off, &used, &c->wbuf);
 		off += used;
-		if (r.type == FCGI_ABORT_REQUEST && r.id == c->reqid)
+		if (ev == FCGI_EV_ABORT)
 			atomic_store(&c->gone, 1);
-		else if (r.type == FCGI_BEGIN_REQUEST && r.id != c->reqid) {
-			/* We answer one request at a time. */
-			unsigned char	 rec[16];
-			struct iovec	 iov = { rec, sizeof(rec) };
-
-			fcgi_end_request(rec, r.id, FCGI_CANT_MPX_CONN);
-			(void)send_all(c, &iov, 1);
+		else if (ev == FCGI_EV_BAD) {
+			logx(RV_LOG_WARN, "fd %d: not FastCGI: cutting the "
+			    "response", c->fd);
+			atomic_store(&c->gone, 1);
+			c->cut = 1;
+			break;
+		} else if (ev == FCGI_EV_NONE) {
+			/* Paused on unread replies: send them, go on. */
+			if (c->wbuf.len < FCGI_REPLY_MAX ||
+			    send_wbuf(c) != RV_OK)
+				break;
 		}
 	}
 	memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
 	c->rbuf.len -= off;
+	/* A refused second BEGIN_REQUEST, say: between our records. */
+	if (!c->cut && !atomic_load(&c->gone))
+		(void)send_wbuf(c);
 }
 
 /*
- * Wait in the handler's own thread: the connection is its alone while
- * it runs, so it polls the socket (a hang-up or an abort ends the wait)
- * and the server's stop eventfd.
+ * The peer spoke while a handler owns the connection: an EOF, an
+ * error or an ABORT_REQUEST means the client is gone; a second
+ * BEGIN_REQUEST is refused; anything else is dropped.
+ */
+static void
+peer_input(struct conn *c)
+{
+	ssize_t	 n;
+	int	 i;
+
+	for (i = 0; i < READS_PER_EVENT; i++) {
+		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+			/* Out of memory: the request cannot go on. */
+			c->cut = 1;
+			atomic_store(&c->gone, 1);
+			return;
+		}
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK,
+		    MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			atomic_store(&c->gone, 1);
+			return;
+		}
+		c->rbuf.len += (size_t)n;
+		parse_running(c);
+		if (n < READ_CHUNK || c->cut || atomic_load(&c->gone))
+			return;
+	}
+}
+
+/*
+ * The sink's wait, in the handler's own thread: poll the socket (a
+ * hang-up or an abort ends the wait) and the stop eventfd, which stays
+ * readable once the server stops.  After the response ended the socket
+ * is left alone: what comes then is the next request's.
  */
 static int
 conn_wait(struct rv_sink *sk, unsigned long ms)
 {
 	struct conn	*c = (struct conn *)sk;
 	struct pollfd	 pfd[2];
-	int64_t		 end = now_ms() + (int64_t)ms, left;
+	int64_t		 end, left;
+	nfds_t		 nfd;
 	int		 n;
 
+	if (ms > (unsigned long)INT32_MAX * 1000UL)
+		ms = (unsigned long)INT32_MAX * 1000UL;
+	end = now_ms() + (int64_t)ms;
 	for (;;) {
 		if (atomic_load(&c->gone))
 			return RV_EGONE;
 		if (atomic_load(&c->srv->stopping))
 			return RV_ESHUTDOWN;
+		if (!c->handler)
+			return RV_OK;	/* the loop never sleeps */
 		if ((left = end - now_ms()) < 0)
 			left = 0;
-		pfd[0].fd = c->fd;
-		pfd[0].events = POLLIN | POLLRDHUP;
-		pfd[1].fd = c->srv->stop_evfd;
-		pfd[1].events = POLLIN;
+		pfd[0].fd = c->srv->stop_evfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = c->fd;
+		pfd[1].events = POLLIN | POLLRDHUP;
 		pfd[0].revents = pfd[1].revents = 0;
-		n = poll(pfd, 2, left > INT32_MAX ? INT32_MAX : (int)left);
+		nfd = c->ended || c->cut ? 1 : 2;
+		n = poll(pfd, nfd, left > INT_MAX ? INT_MAX : (int)left);
 		if (n < 0 && errno != EINTR)
 			return RV_EIO;
-		if (n > 0 && pfd[0].revents != 0)
+		if (n > 0 && nfd == 2 && pfd[1].revents != 0)
 			peer_input(c);
-		else if (n == 0 && left == 0)
+		else if (n == 0 && left <= INT_MAX)
 			return RV_OK;
 	}
 }
 
 /* ------------------------------------------------------------------ */
-/* Connection life                                                     */
+/* Connections                                                          */
 
 static struct conn *
 conn_new(struct rv_server *srv, int fd)
 {
-	struct loopstate	*L = srv->loop;
-	struct conn		*c;
+	struct conn	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
@@ -261,12 +401,53 @@ conn_new(struct rv_server *srv, int fd)
 	c->sink.wait = conn_wait;
 	c->fd = fd;
 	c->srv = srv;
+	fcgi_init(&c->fp, srv->lim.max_params, srv->lim.max_body,
+	    srv->lim.max_handlers);
+	/* A partial record and one read, at most: parsing empties it. */
 	c->rbuf.max = FCGI_HDR + FCGI_MAXDATA + 255 + READ_CHUNK;
-	c->params.max = srv->lim.max_params;
-	c->body.max = srv->lim.max_body;
-	c->deadline = now_ms() + (int64_t)srv->lim.params_timeout_ms;
-	conn_link(L, c);
+	atomic_init(&c->gone, 0);
+	c->tq = TQ_NONE;
 	return c;
+}
+
+/* Read what the peer sent and drop it, a bounded amount. */
+static void
+discard_input(int fd)
+{
+	char	 junk[4096];
+	size_t	 total = 0;
+	ssize_t	 n;
+
+	while (total < DISCARD_MAX) {
+		n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+		if (n > 0)
+			total += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			break;
+	}
+}
+
+/*
+ * Close and free a connection that no list, queue or epoll set holds
+ * any more.  Bytes left unread would make close() reset the connection,
+ * and a reset can destroy response bytes still on their way: read them
+ * first, unless the response is cut or nobody listens anyway.
+ */
+static void
+conn_free(struct conn *c)
+{
+
+	if (!c->cut && !atomic_load(&c->gone))
+		discard_input(c->fd);
+	close(c->fd);
+	if (c->rq != NULL) {
+		req_free(c->rq);
+		free(c->rq);
+	}
+	fcgi_free(&c->fp);
+	buf_free(&c->rbuf);
+	buf_free(&c->wbuf);
+	free(c);
 }
 
 static void
@@ -294,65 +475,82 @@ conn_unlink(struct loopstate *L, struct conn *c)
 	L->nconns--;
 }
 
-/* Close and free; the connection is on no list. */
 static void
-conn_free(struct conn *c)
+tq_del(struct loopstate *L, struct conn *c)
 {
+	struct tqueue	*q;
 
-	/* close() takes the fd out of the epoll set: no DEL needed. */
-	close(c->fd);
-	if (c->rq != NULL) {
-		req_free(c->rq);
-		free(c->rq);
-	}
-	buf_free(&c->rbuf);
-	buf_free(&c->params);
-	buf_free(&c->body);
-	free(c);
+	if (c->tq == TQ_NONE)
+		return;
+	q = &L->tq[c->tq];
+	if (c->tprev != NULL)
+		c->tprev->tnext = c->tnext;
+	else
+		q->head = c->tnext;
+	if (c->tnext != NULL)
+		c->tnext->tprev = c->tprev;
+	else
+		q->tail = c->tprev;
+	c->tprev = c->tnext = NULL;
+	c->tq = TQ_NONE;
 }
 
+/* (Re)arm c's deadline: each queue has one span, so stays sorted. */
+static void
+tq_put(struct loopstate *L, struct conn *c, enum conn_tq which)
+{
+	struct tqueue	*q = &L->tq[which];
+
+	tq_del(L, c);
+	c->tq = which;
+	c->deadline = now_ms() + q->span;
+	c->overdue = 0;
+	c->tnext = NULL;
+	if ((c->tprev = q->tail) != NULL)
+		q->tail->tnext = c;
+	else
+		q->head = c;
+	q->tail = c;
+}
+
+/* Close a loop-owned connection. */
 static void
 conn_close(struct rv_server *srv, struct conn *c)
 {
+	struct loopstate	*L = srv->loop;
 
-	conn_unlink(srv->loop, c);
+	conn_unlink(L, c);
+	tq_del(L, c);
+	if (c->events != 0)
+		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	conn_free(c);
 }
 
 /*
- * After a response: the next request on a kept connection, or close.
- * Returns -1 if c is gone.  Never parses: its caller may be parsing.
+ * What epoll watches: input, unless replies pile up unread (then the
+ * peer is not read until it reads); output while some wait.
  */
 static int
-conn_next(struct rv_server *srv, struct conn *c, int input_done)
+conn_watch(struct loopstate *L, struct conn *c)
 {
+	struct epoll_event	 ev;
+	uint32_t		 want = EPOLLRDHUP;
 
-	if (c->rq != NULL) {
-		req_free(c->rq);
-		free(c->rq);
-		c->rq = NULL;
-	}
-	c->params.len = c->body.len = 0;
-	c->params.err = c->body.err = RV_OK;
-	c->params_big = c->body_big = 0;
-	if (c->keep && !c->cut && input_done && !atomic_load(&c->gone) &&
-	    !atomic_load(&srv->stopping)) {
-		c->state = C_IDLE;
-		c->ended = 0;
-		c->deadline = now_ms() + KEEP_IDLE_MS;
+	if (c->wbuf.len < FCGI_REPLY_MAX)
+		want |= EPOLLIN;
+	if (c->wbuf.len > 0)
+		want |= EPOLLOUT;
+	if (want == c->events)
 		return 0;
-	}
-	if (input_done || c->cut || atomic_load(&c->gone)) {
-		conn_close(srv, c);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want;
+	ev.data.ptr = c;
+	if (epoll_ctl(L->epfd, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+	    c->fd, &ev) != 0) {
+		logx(RV_LOG_WARN, "fd %d: epoll: %s", c->fd, strerror(errno));
 		return -1;
 	}
-	/*
-	 * The peer may still be sending: closing now could reset the
-	 * connection under the answer.  Shut our side, read to the end.
-	 */
-	shutdown(c->fd, SHUT_WR);
-	c->state = C_DRAIN;
-	c->deadline = now_ms() + DRAIN_MS;
+	c->events = want;
 	return 0;
 }
 
@@ -373,279 +571,272 @@ log_access(const struct rv_req *rq)
 	    rq->stream.err == RV_ESHUTDOWN ? " (shutdown)" : "");
 }
 
-/* Answer from the loop (errors found before any handler ran). */
-static int
-answer(struct rv_server *srv, struct conn *c, int status, const char *title,
-    const char *detail, const char *extra, int input_done)
-{
+/* ------------------------------------------------------------------ */
+/* Requests, from the loop                                              */
 
-	req_problem(c->rq, status, title, detail, extra);
-	log_access(c->rq);
-	return conn_next(srv, c, input_done);
+/*
+ * The current request of a loop-owned connection is over (answered,
+ * aborted, or its refused input all read): wait for the next one on a
+ * kept connection, else close once the answer is out.  -1: closed.
+ */
+static int
+request_over(struct rv_server *srv, struct conn *c)
+{
+	struct loopstate	*L = srv->loop;
+
+	if (c->rq != NULL) {
+		req_free(c->rq);
+		free(c->rq);
+		c->rq = NULL;
+	}
+	if (c->cut || atomic_load(&c->gone) ||
+	    (c->fp.state == FP_DONE && c->wbuf.len == 0)) {
+		conn_close(srv, c);
+		return -1;
+	}
+	if (c->fp.state == FP_IDLE)
+		tq_put(L, c, TQ_KEEP);
+	else if (c->fp.state == FP_DONE || c->fp.state == FP_DRAIN)
+		tq_put(L, c, TQ_CLOSE);
+	if (conn_watch(L, c) != 0) {
+		conn_close(srv, c);
+		return -1;
+	}
+	return 0;
 }
 
-/* ------------------------------------------------------------------ */
-/* Requests                                                            */
+/* Answer from the loop, before any handler ran.  -1: c was closed. */
+static int
+answer(struct rv_server *srv, struct conn *c, int status, const char *detail,
+    const char *extra)
+{
+
+	req_problem(c->rq, status, NULL, detail, extra);
+	log_access(c->rq);
+	return request_over(srv, c);
+}
 
 static int
-load_params(struct conn *c)
+load_env(struct conn *c)
 {
 	const unsigned char	*k, *v;
 	size_t			 kn, vn, off = 0;
-	int			 r;
 
-	while ((r = fcgi_pair((unsigned char *)c->params.p, c->params.len,
-	    &off, &k, &kn, &v, &vn)) == 1)
+	/* Up to a malformed pair, if any: the parser refused it already. */
+	while (fcgi_param_next(&c->fp, &off, &k, &kn, &v, &vn) == 1)
 		if (req_add_env(c->rq, (const char *)k, kn, (const char *)v,
 		    vn) != RV_OK)
 			return RV_ENOMEM;
-	return r == 0 ? RV_OK : RV_EINVAL;
+	return RV_OK;
 }
 
-/* Params are complete: build the request, answer what we can here. */
+/* Params are complete: build the request, refuse it if we must. */
 static int
 params_done(struct rv_server *srv, struct conn *c)
 {
-	const char	*cl;
-	char		*end;
-	unsigned long long n;
 
-	if ((c->rq = calloc(1, sizeof(*c->rq))) == NULL) {
+	if ((c->rq = calloc(1, sizeof(*c->rq))) == NULL ||
+	    req_init(c->rq, srv, &c->sink) != RV_OK || load_env(c) != RV_OK ||
+	    req_finish_env(c->rq) != RV_OK) {
+		logx(RV_LOG_ERROR, "fd %d: out of memory reading a request: "
+		    "closing", c->fd);
 		conn_close(srv, c);
 		return -1;
 	}
-	req_init(c->rq, srv, &c->sink);
-	if (c->params_big) {
-		req_finish_env(c->rq);
-		return answer(srv, c, 431, NULL, "the request's parameters "
-		    "and headers are over max_params", NULL, 0);
+	switch (c->fp.reject) {
+	case 0:
+		return 0;
+	case 431:
+		return answer(srv, c, 431, "the request's parameters and "
+		    "headers are over max_params", NULL);
+	case 413:
+		return answer(srv, c, 413, "the request body (CONTENT_LENGTH) "
+		    "is over max_body", NULL);
+	default:
+		return answer(srv, c, 400, "malformed FastCGI parameters or "
+		    "CONTENT_LENGTH", NULL);
 	}
-	if (load_params(c) != RV_OK || req_finish_env(c->rq) != RV_OK) {
-		req_finish_env(c->rq);
-		return answer(srv, c, 400, NULL, "malformed FastCGI "
-		    "parameters", NULL, 0);
-	}
-	cl = rv_env(c->rq, "CONTENT_LENGTH");
-	if (cl != NULL && *cl != '\0') {
-		n = strtoull(cl, &end, 10);
-		if (*end != '\0' || *cl == '-')
-			return answer(srv, c, 400, NULL, "bad CONTENT_LENGTH",
-			    NULL, 0);
-		if (n > srv->lim.max_body)
-			return answer(srv, c, 413, NULL, "the request body is "
-			    "over max_body", NULL, 0);
-	}
-	c->state = C_STDIN;
-	return 0;
 }
 
+/* A complete request: route it, answer it here or hand it over. */
 static int
 dispatch(struct rv_server *srv, struct conn *c)
 {
-	char	 allow[128], extra[160];
+	struct loopstate	*L = srv->loop;
+	struct rv_req		*rq = c->rq;
+	char			 allow[128], extra[160];
 
-	if (c->body_big)
-		return answer(srv, c, 413, NULL, "the request body is over "
-		    "max_body", NULL, 1);
-	c->rq->body = c->body.p;
-	c->rq->body_len = c->body.len;
+	rq->body = c->fp.body.p;
+	rq->body_len = c->fp.body.len;
 	atomic_fetch_add(&srv->n_requests, 1);
-	switch (route_match(srv->routes, srv->nroutes, c->rq, allow,
+	switch (route_match(srv->routes, srv->nroutes, rq, allow,
 	    sizeof(allow))) {
 	case ROUTE_NOT_FOUND:
-		return answer(srv, c, 404, NULL, "no route for this path",
-		    NULL, 1);
+		return answer(srv, c, 404, "no route for this path", NULL);
 	case ROUTE_BAD_METHOD:
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-		return answer(srv, c, 405, NULL, "the resource does not "
-		    "answer this method", extra, 1);
+		return answer(srv, c, 405, "the resource does not answer "
+		    "this method", extra);
 	default:
 		break;
 	}
-	c->rq->mod_data = c->rq->route->mod_data;
+	rq->mod_data = rq->route->mod_data;
 	/*
-	 * The handler thread owns the connection from here: off the
-	 * loop's list and epoll set, so no state is shared while it runs.
+	 * The handler thread owns c from its submission on: off every list
+	 * and out of the epoll set first, so nothing here names it later.
 	 */
-	c->state = C_RUNNING;
-	c->deadline = 0;
-	conn_unlink(srv->loop, c);
-	epoll_ctl(srv->loop->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	c->in_epoll = 0;
-	if (pool_submit(srv->pool, c) != RV_OK) {
-		conn_link(srv->loop, c);
-		c->state = C_STDIN;
-		return answer(srv, c, 503, NULL, "every handler thread is "
-		    "busy", "Retry-After: 1\r\n", 1) < 0 ? -1 : 1;
-	}
-	return 1;	/* c is no longer the loop's */
-}
-
-static void
-begin_request(struct rv_server *srv, struct conn *c, const struct fcgi_rec *r)
-{
-	unsigned char	 rec[16];
-	unsigned	 role;
-
-	if (r->len < 8)
-		return;
-	role = (unsigned)r->content[0] << 8 | r->content[1];
-	if (c->state != C_IDLE || role != FCGI_RESPONDER) {
-		/* One request at a time; we only answer as a responder. */
-		fcgi_end_request(rec, r->id, c->state != C_IDLE ?
-		    FCGI_CANT_MPX_CONN : FCGI_UNKNOWN_ROLE);
-		(void)!send(c->fd, rec, sizeof(rec), MSG_NOSIGNAL);
-		return;
-	}
-	c->reqid = r->id;
-	c->keep = (r->content[2] & FCGI_KEEP_CONN) != 0;
-	c->state = C_PARAMS;
-	c->deadline = now_ms() + (int64_t)srv->lim.params_timeout_ms;
-}
-
-static void
-management(struct conn *c, const struct fcgi_rec *r)
-{
-	unsigned char	 out[256];
-	size_t		 n;
-
-	if (r->type == FCGI_GET_VALUES)
-		n = fcgi_values_result(r->content, r->len, out, sizeof(out),
-		    c->srv->lim.max_handlers);
-	else {
-		fcgi_header(out, FCGI_UNKNOWN_TYPE, 0, 8);
-		memset(out + FCGI_HDR, 0, 8);
-		out[FCGI_HDR] = (unsigned char)r->type;
-		n = 16;
-	}
-	(void)!send(c->fd, out, n, MSG_NOSIGNAL);
-}
-
-/* One record.  Returns 0 to go on, -1 if c was closed. */
-static int
-record(struct rv_server *srv, struct conn *c, const struct fcgi_rec *r)
-{
-
-	if (r->id == FCGI_NULL_REQUEST_ID) {
-		management(c, r);
-		return 0;
-	}
-	if (r->type == FCGI_BEGIN_REQUEST) {
-		begin_request(srv, c, r);
-		return 0;
-	}
-	if (r->id != c->reqid || c->state == C_IDLE)
-		return 0;	/* not the current request: ignore */
-	switch (r->type) {
-	case FCGI_ABORT_REQUEST:
-		/* (a running request's abort is read by its handler) */
-		conn_close(srv, c);
+	conn_unlink(L, c);
+	tq_del(L, c);
+	if (c->events != 0)
+		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->events = 0;
+	c->handler = 1;
+	if (pool_submit(srv->pool, c) == RV_OK)
 		return -1;
-	case FCGI_PARAMS:
-		if (c->state != C_PARAMS)
-			return 0;
-		if (r->len == 0)
-			return params_done(srv, c);
-		if (!c->params_big && buf_add(&c->params, r->content,
-		    r->len) != RV_OK)
-			c->params_big = 1;
+	c->handler = 0;
+	conn_link(L, c);
+	return answer(srv, c, 503, "every handler thread is busy",
+	    "Retry-After: 1\r\n");
+}
+
+static int
+conn_event(struct rv_server *srv, struct conn *c, enum fcgi_ev ev)
+{
+
+	switch (ev) {
+	case FCGI_EV_BEGIN:
+		c->ended = c->cut = 0;
+		tq_put(srv->loop, c, TQ_REQUEST);
 		return 0;
-	case FCGI_STDIN:
-		if (c->state == C_STDIN) {
-			if (r->len == 0)
-				return dispatch(srv, c) != 0 ? -1 : 0;
-			if (!c->body_big && buf_add(&c->body, r->content,
-			    r->len) != RV_OK)
-				c->body_big = 1;
-		} else if (c->state == C_DRAIN && r->len == 0) {
-			conn_close(srv, c);
-			return -1;
-		}
-		return 0;
+	case FCGI_EV_PARAMS:
+		return params_done(srv, c);
+	case FCGI_EV_STDIN:
+		if (c->fp.reject != 0)
+			return answer(srv, c, 413, "the request body is over "
+			    "max_body", NULL);
+		return dispatch(srv, c);
+	case FCGI_EV_ABORT:	/* the parser has answered it */
+	case FCGI_EV_ENDED:
+		return request_over(srv, c);
 	default:
-		return 0;
-	}
-}
-
-/* Parse what rbuf holds.  c may be closed on return (-1). */
-static int
-parse(struct rv_server *srv, struct conn *c)
-{
-	struct fcgi_rec	 r;
-	size_t		 used, off = 0;
-	enum fcgi_next	 n;
-
-	while ((n = fcgi_next((unsigned char *)c->rbuf.p + off,
-	    c->rbuf.len - off, &r, &used)) == FCGI_REC) {
-		off += used;
-		if (r.type == FCGI_STDIN && r.len == 0) {
-			/*
-			 * This may hand c to a handler thread: leave it only
-			 * the bytes after this record, and touch it no more.
-			 */
-			memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
-			c->rbuf.len -= off;
-			off = 0;
-		}
-		if (record(srv, c, &r) < 0)
-			return -1;
-	}
-	if (n == FCGI_BAD) {
-		logx(RV_LOG_WARN, "fd %d: not FastCGI (bad version byte): "
-		    "closing the connection", c->fd);
+		logx(RV_LOG_WARN, "fd %d: not FastCGI (bad version byte or "
+		    "record): closing the connection", c->fd);
 		conn_close(srv, c);
 		return -1;
 	}
-	memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
-	c->rbuf.len -= off;
+}
+
+/* Act on the records rbuf holds.  -1: c was closed or handed over. */
+static int
+conn_parse(struct rv_server *srv, struct conn *c)
+{
+	struct loopstate	*L = srv->loop;
+	enum fcgi_ev		 ev;
+	size_t			 used;
+
+	for (;;) {
+		ev = fcgi_feed(&c->fp, (unsigned char *)c->rbuf.p, c->rbuf.len,
+		    &used, &c->wbuf);
+		/* A handler thread that gets c finds only what follows. */
+		memmove(c->rbuf.p, c->rbuf.p + used, c->rbuf.len - used);
+		c->rbuf.len -= used;
+		if (ev == FCGI_EV_NONE)
+			break;
+		if (conn_event(srv, c, ev) < 0)
+			return -1;
+	}
+	/* A request starts with its first byte: from then on, its deadline. */
+	if (c->tq == TQ_KEEP && c->rbuf.len > 0)
+		tq_put(L, c, TQ_REQUEST);
+	if ((c->wbuf.len > 0 && flush_nowait(c) != 0) ||
+	    (c->fp.state == FP_DONE && c->wbuf.len == 0) ||
+	    conn_watch(L, c) != 0) {
+		conn_close(srv, c);
+		return -1;
+	}
 	return 0;
 }
 
 static void
-conn_read(struct rv_server *srv, struct conn *c)
+conn_readable(struct rv_server *srv, struct conn *c)
 {
 	ssize_t	 n;
+	int	 i;
 
-	for (;;) {
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
-			/* Only a record could fill this: parse makes room. */
-			if (parse(srv, c) < 0)
-				return;
-			c->rbuf.err = RV_OK;
-			if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK)
-				break;
-		}
-		n = read(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK);
-		if (n > 0) {
-			c->rbuf.len += (size_t)n;
-			if (parse(srv, c) < 0)
-				return;
-			if (n < READ_CHUNK)
-				return;
+	for (i = 0; i < READS_PER_EVENT; i++) {
+		/* Parsing leaves at most a partial record: room remains. */
+		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK)
+			break;
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK, 0);
+		if (n < 0 && errno == EINTR)
 			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
-		break;
+		if (n <= 0)
+			break;
+		c->rbuf.len += (size_t)n;
+		if (c->fp.state == FP_STDIN)
+			tq_put(srv->loop, c, TQ_REQUEST);	/* progress */
+		if (conn_parse(srv, c) < 0)
+			return;
+		if (n < READ_CHUNK || c->wbuf.len >= FCGI_REPLY_MAX)
+			return;
 	}
-	/* EOF or error: no handler holds it (those are not watched here). */
-	conn_close(srv, c);
+	if (i < READS_PER_EVENT)	/* EOF or error: the peer has left */
+		conn_close(srv, c);
 }
+
+/* Replies could go out: send more, and read again if that paused it. */
+static void
+conn_writable(struct rv_server *srv, struct conn *c)
+{
+	int	 paused = c->wbuf.len >= FCGI_REPLY_MAX;
+
+	if (flush_nowait(c) != 0 ||
+	    (c->fp.state == FP_DONE && c->wbuf.len == 0)) {
+		conn_close(srv, c);
+		return;
+	}
+	if (paused && c->wbuf.len < FCGI_REPLY_MAX && c->rbuf.len > 0) {
+		(void)conn_parse(srv, c);
+		return;
+	}
+	if (conn_watch(srv->loop, c) != 0)
+		conn_close(srv, c);
+}
+
+static void
+on_event(struct rv_server *srv, struct conn *c, uint32_t events)
+{
+
+	if (events & EPOLLOUT) {
+		conn_writable(srv, c);
+		return;		/* level-triggered: input next round */
+	}
+	if (events & EPOLLIN)
+		conn_readable(srv, c);
+	else if (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR))
+		conn_close(srv, c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Hand-backs, accepting, deadlines                                     */
 
 void
 conn_release(struct rv_server *srv, struct conn *c)
 {
-	struct loopstate	*L = srv->loop;
+	struct loopstate	*L;
 	uint64_t		 one = 1;
 
-	/* Only a kept, healthy connection goes back to the loop. */
-	if (!c->keep || c->cut || !c->ended || atomic_load(&c->gone) ||
-	    atomic_load(&srv->stopping)) {
+	/* Only a kept connection whose response ended cleanly goes back. */
+	if (!c->ended || c->cut || atomic_load(&c->gone) ||
+	    c->fp.state != FP_IDLE || atomic_load(&srv->stopping)) {
 		conn_free(c);
 		return;
 	}
+	L = srv->loop;
 	pthread_mutex_lock(&L->done_mu);
-	c->done_next = L->done;
+	c->qnext = L->done;
 	L->done = c;
 	pthread_mutex_unlock(&L->done_mu);
 	(void)!write(srv->stopfd, &one, sizeof(one));
@@ -656,7 +847,6 @@ static void
 take_done(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
-	struct epoll_event	 ev;
 	struct conn		*c, *next;
 
 	pthread_mutex_lock(&L->done_mu);
@@ -664,97 +854,232 @@ take_done(struct rv_server *srv)
 	L->done = NULL;
 	pthread_mutex_unlock(&L->done_mu);
 	for (; c != NULL; c = next) {
-		next = c->done_next;
+		next = c->qnext;
+		c->qnext = NULL;
+		c->handler = 0;
 		conn_link(L, c);
-		ev.events = EPOLLIN | EPOLLRDHUP;
-		ev.data.ptr = c;
-		if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+		if (atomic_load(&srv->stopping)) {
 			conn_close(srv, c);
 			continue;
 		}
-		c->in_epoll = 1;
-		if (conn_next(srv, c, 1) == 0 && c->rbuf.len > 0)
-			parse(srv, c);
+		tq_put(L, c, TQ_KEEP);
+		/* Bytes its handler read past the request are parsed now. */
+		if (c->rbuf.len > 0)
+			(void)conn_parse(srv, c);
+		else if (conn_watch(L, c) != 0)
+			conn_close(srv, c);
 	}
+}
+
+static void
+accept_pause(struct loopstate *L, int err)
+{
+	int64_t	 t = now_ms();
+
+	if (t - L->accept_logged >= 10000 || L->accept_logged == 0) {
+		logx(RV_LOG_WARN, "accept: %s: not accepting for %d ms",
+		    strerror(err), ACCEPT_PAUSE_MS);
+		L->accept_logged = t;
+	}
+	/* Level-triggered, the listener would wake us at once, forever. */
+	epoll_ctl(L->epfd, EPOLL_CTL_DEL, L->listenfd, NULL);
+	L->listening = 0;
+	L->accept_resume = t + ACCEPT_PAUSE_MS;
 }
 
 static void
 accept_all(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
-	struct epoll_event	 ev;
 	struct conn		*c;
-	int			 fd;
+	int			 fd, i, one = 1;
 
-	while ((fd = accept4(L->listenfd, NULL, NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
+		fd = accept4(L->listenfd, NULL, NULL,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				accept_pause(L, errno);
+			return;
+		}
+		/* Items are flushed one by one: Nagle would hold them. */
+		if (L->tcp)
+			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+			    sizeof(one));
 		if ((c = conn_new(srv, fd)) == NULL) {
+			logx(RV_LOG_ERROR, "out of memory: refusing a "
+			    "connection");
 			close(fd);
 			continue;
 		}
-		ev.events = EPOLLIN | EPOLLRDHUP;
-		ev.data.ptr = c;
-		if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		conn_link(L, c);
+		tq_put(L, c, TQ_REQUEST);
+		if (conn_watch(L, c) != 0)
 			conn_close(srv, c);
-			continue;
-		}
-		c->in_epoll = 1;
-	}
-	if (errno == EMFILE || errno == ENFILE)
-		logx(RV_LOG_WARN, "accept: %s", strerror(errno));
-}
-
-/* Peers past their deadline: params too slow, drain done, idle. */
-static void
-sweep(struct rv_server *srv)
-{
-	struct conn	*c, *next;
-	int64_t		 t = now_ms();
-
-	for (c = srv->loop->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->deadline == 0 ||
-		    t < c->deadline)
-			continue;
-		if (c->state == C_PARAMS || (c->state == C_IDLE &&
-		    c->rbuf.len > 0) || c->state == C_STDIN)
-			logx(RV_LOG_WARN, "fd %d: request not complete "
-			    "within params_timeout: closing", c->fd);
-		conn_close(srv, c);
 	}
 }
 
+/* Peers past their deadline: params too slow, drain over, idle. */
 static void
-on_event(struct rv_server *srv, struct epoll_event *ev)
-{
-	struct conn	*c = ev->data.ptr;
-
-	if (ev->events & EPOLLIN || !(ev->events & (EPOLLHUP | EPOLLERR)))
-		conn_read(srv, c);
-	else
-		conn_close(srv, c);
-}
-
-/* Stop: no more accepting; wake waits; give handlers a grace. */
-static void
-stop_all(struct rv_server *srv)
+expire(struct rv_server *srv, int64_t t)
 {
 	struct loopstate	*L = srv->loop;
-	struct conn		*c, *next;
-	int64_t			 end = now_ms() + STOP_GRACE_MS;
-	uint64_t		 v;
+	struct conn		*c;
+	int			 q;
 
-	/* Handlers' waits see stop_evfd; they end and free their own. */
-	epoll_ctl(L->epfd, EPOLL_CTL_DEL, L->listenfd, NULL);
-	while (pool_busy(srv->pool) > 0 && now_ms() < end) {
-		pool_drain(srv->pool, 100);
+	for (q = 0; q < TQ__MAX; q++)
+		while ((c = L->tq[q].head) != NULL && c->deadline <= t) {
+			/*
+			 * Its bytes may be waiting behind a long round of other
+			 * events: read them first (that may re-arm, answer or
+			 * hand it over), and close only if still overdue.
+			 */
+			if (!c->overdue && q != TQ_CLOSE) {
+				c->overdue = 1;
+				conn_readable(srv, c);
+				continue;
+			}
+			if (q == TQ_REQUEST && (c->fp.state != FP_IDLE ||
+			    c->rbuf.len > 0))
+				logx(RV_LOG_WARN, "fd %d: request not complete "
+				    "within params_timeout (%llu ms): closing",
+				    c->fd, (unsigned long long)
+				    srv->lim.params_timeout_ms);
+			conn_close(srv, c);
+		}
+}
+
+/* ms until the next deadline (-1: none), at most cap if cap >= 0. */
+static int
+next_timeout(struct loopstate *L, int64_t t, int cap)
+{
+	int64_t	 d, best = cap;
+	int	 q;
+
+	for (q = 0; q < TQ__MAX; q++)
+		if (L->tq[q].head != NULL) {
+			d = L->tq[q].head->deadline - t;
+			d = d < 0 ? 0 : d;
+			best = best < 0 || d < best ? d : best;
+		}
+	if (L->accept_resume != 0) {
+		d = L->accept_resume - t;
+		d = d < 0 ? 0 : d;
+		best = best < 0 || d < best ? d : best;
+	}
+	return best > INT_MAX ? INT_MAX : (int)best;
+}
+
+/* ------------------------------------------------------------------ */
+/* Serving                                                              */
+
+static struct loopstate *
+loop_new(struct rv_server *srv, int listenfd)
+{
+	struct loopstate	*L;
+	struct epoll_event	 ev;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	int			 fl;
+
+	if ((L = calloc(1, sizeof(*L))) == NULL)
+		return NULL;
+	L->listenfd = listenfd;
+	L->tq[TQ_REQUEST].span = (int64_t)srv->lim.params_timeout_ms;
+	L->tq[TQ_KEEP].span = KEEP_IDLE_MS;
+	L->tq[TQ_CLOSE].span = CLOSE_MS;
+	if (getsockname(listenfd, (struct sockaddr *)&ss, &sl) == 0)
+		L->tcp = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
+	if ((fl = fcntl(listenfd, F_GETFL)) < 0 ||
+	    fcntl(listenfd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    (L->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		logx(RV_LOG_ERROR, "serve: %s", strerror(errno));
+		free(L);
+		return NULL;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = L;
+	if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, listenfd, &ev) != 0 ||
+	    (ev.data.ptr = srv, epoll_ctl(L->epfd, EPOLL_CTL_ADD, srv->stopfd,
+	    &ev)) != 0 || pthread_mutex_init(&L->done_mu, NULL) != 0) {
+		logx(RV_LOG_ERROR, "serve: fd %d: %s", listenfd,
+		    strerror(errno));
+		close(L->epfd);
+		free(L);
+		return NULL;
+	}
+	L->listening = 1;
+	return L;
+}
+
+static void
+loop_free(struct loopstate *L)
+{
+
+	close(L->epfd);
+	pthread_mutex_destroy(&L->done_mu);
+	free(L);
+}
+
+/* Stopping: accept nothing more; requests not yet running are dropped. */
+static void
+stop_begin(struct rv_server *srv)
+{
+	struct loopstate	*L = srv->loop;
+
+	if (L->listening)
+		epoll_ctl(L->epfd, EPOLL_CTL_DEL, L->listenfd, NULL);
+	L->listening = 0;
+	L->accept_resume = 0;
+	while (L->conns != NULL)
+		conn_close(srv, L->conns);
+	/* Running handlers see stop_evfd and srv->stopping by themselves. */
+}
+
+/* One round: wait, handle the events, then what they left to do. */
+static void
+loop_once(struct rv_server *srv, int cap)
+{
+	struct loopstate	*L = srv->loop;
+	struct epoll_event	 evs[64];
+	uint64_t		 v;
+	int			 i, n, woke = 0;
+
+	n = epoll_wait(L->epfd, evs, 64, next_timeout(L, now_ms(), cap));
+	if (n < 0 && errno != EINTR) {
+		logx(RV_LOG_ERROR, "epoll_wait: %s: stopping", strerror(errno));
+		rv_server_stop(srv);
+	}
+	for (i = 0; i < n; i++) {
+		if (evs[i].data.ptr == L)
+			accept_all(srv);
+		else if (evs[i].data.ptr == srv)
+			woke = 1;
+		else
+			on_event(srv, evs[i].data.ptr, evs[i].events);
+	}
+	/*
+	 * After the batch: a connection closed now could be named by a
+	 * later event of the same batch.
+	 */
+	if (woke) {
 		(void)!read(srv->stopfd, &v, sizeof(v));
 		take_done(srv);
 	}
-	take_done(srv);
-	for (c = L->conns; c != NULL; c = next) {
-		next = c->next;
-		conn_close(srv, c);
+	expire(srv, now_ms());
+	if (L->accept_resume != 0 && now_ms() >= L->accept_resume &&
+	    !atomic_load(&srv->stopping)) {
+		struct epoll_event	 ev = { .events = EPOLLIN };
+
+		ev.data.ptr = L;
+		L->accept_resume = 0;
+		if (epoll_ctl(L->epfd, EPOLL_CTL_ADD, L->listenfd, &ev) == 0)
+			L->listening = 1;
+		else
+			accept_pause(L, errno);
 	}
 }
 
@@ -762,60 +1087,40 @@ int
 rv_server_serve(struct rv_server *srv, int listenfd)
 {
 	struct loopstate	*L;
-	struct epoll_event	 ev, evs[64];
-	int			 i, n, done;
-	uint64_t		 v;
+	int64_t			 grace_end = 0;
+	unsigned		 busy;
 
-	if ((L = calloc(1, sizeof(*L))) == NULL)
-		return RV_ENOMEM;
-	L->listenfd = listenfd;
-	if ((L->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-		free(L);
+	if (srv->loop != NULL)
+		return RV_ESTATE;
+	if ((L = loop_new(srv, listenfd)) == NULL)
 		return RV_EIO;
-	}
-	pthread_mutex_init(&L->done_mu, NULL);
 	srv->loop = L;
-	fcntl(listenfd, F_SETFL, fcntl(listenfd, F_GETFL) | O_NONBLOCK);
-	ev.events = EPOLLIN;
-	ev.data.ptr = L;
-	epoll_ctl(L->epfd, EPOLL_CTL_ADD, listenfd, &ev);
-	ev.data.ptr = srv;
-	epoll_ctl(L->epfd, EPOLL_CTL_ADD, srv->stopfd, &ev);
-	while (!atomic_load(&srv->stopping)) {
-		n = epoll_wait(L->epfd, evs, 64, 250);
-		done = 0;
-		for (i = 0; i < n; i++) {
-			if (evs[i].data.ptr == L)
-				accept_all(srv);
-			else if (evs[i].data.ptr == srv)
-				done = 1;
-			else
-				on_event(srv, &evs[i]);
+	for (;;) {
+		if (atomic_load(&srv->stopping)) {
+			if (grace_end == 0) {
+				stop_begin(srv);
+				grace_end = now_ms() + STOP_GRACE_MS;
+			}
+			if (pool_busy(srv->pool) == 0 ||
+			    now_ms() >= grace_end)
+				break;
 		}
-		/*
-		 * Finished requests only after the batch: closing one now
-		 * would free a connection a later event of the batch names.
-		 */
-		if (done) {
-			(void)!read(srv->stopfd, &v, sizeof(v));
-			take_done(srv);
-		}
-		sweep(srv);
+		loop_once(srv, grace_end != 0 ? STOP_POLL_MS : -1);
 	}
-	stop_all(srv);
-	if (pool_busy(srv->pool) > 0) {
+	take_done(srv);
+	if ((busy = pool_busy(srv->pool)) > 0) {
 		/*
-		 * Handlers that ignored the stop still hold connections;
-		 * their loop state stays allocated for them to finish into.
+		 * Handlers that ignored the stop still own connections and
+		 * may still hand them back: the loop state stays for them.
 		 */
-		logx(RV_LOG_WARN, "%u handlers still running after the "
-		    "grace period", pool_busy(srv->pool));
+		logx(RV_LOG_WARN, "%u handlers still running after the %d s "
+		    "grace period", busy, STOP_GRACE_MS / 1000);
 		atomic_store(&srv->stopping, 2);
 		return RV_ESHUTDOWN;
 	}
+	while (L->conns != NULL)
+		conn_close(srv, L->conns);
 	srv->loop = NULL;
-	close(L->epfd);
-	pthread_mutex_destroy(&L->done_mu);
-	free(L);
+	loop_free(L);
 	return RV_OK;
 }

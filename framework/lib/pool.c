@@ -1,7 +1,14 @@
 /*
  * pool.c: handler threads, made on demand up to max_handlers and let
- * go after a while idle.  A thread runs one request at a time: the
- * handler, then whatever the handler left of the response.
+ * go after IDLE_EXIT_S idle (beyond KEEP_THREADS).  A thread runs one
+ * request at a time: the handler, whatever the handler left of the
+ * response, the access line, then the connection goes back to the loop
+ * or is closed.  Requests are never queued behind busy threads: when
+ * max_handlers run, the loop answers 503.
+ *
+ * Threads are joinable and always joined (an idle one that leaves is
+ * joined by the next submission or by pool_free), so that nothing of
+ * the pool is freed under a thread that is still on its way out.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,78 +21,129 @@
 #define IDLE_EXIT_S	30
 #define KEEP_THREADS	2
 
+struct worker {
+	struct pool	*p;
+	pthread_t	 tid;
+	struct worker	*next;		/* p->zombies once it left */
+};
+
 struct pool {
 	struct rv_server	*srv;
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 work;		/* a job was queued */
-	pthread_cond_t		 quiet;		/* a job finished */
-	struct conn		*head, *tail;	/* queued jobs */
-	unsigned		 threads;
+	pthread_cond_t		 work;		/* a job, or stop */
+	pthread_cond_t		 quiet;		/* a job done, or left */
+	struct conn		*head, *tail;	/* jobs not yet taken */
+	struct worker		*zombies;	/* left, not yet joined */
+	unsigned		 threads;	/* started, not yet left */
 	unsigned		 idle;		/* waiting for work */
 	unsigned		 queued;	/* jobs not yet taken */
 	unsigned		 busy;		/* queued + running */
 	int			 stopping;
 };
 
+/* Signals are for the main thread (SIGPIPE is never needed: MSG_NOSIGNAL). */
+static void
+async_signals(sigset_t *set)
+{
+
+	sigemptyset(set);
+	sigaddset(set, SIGPIPE);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGALRM);
+}
+
 static void
 run(struct pool *p, struct conn *c)
 {
-	struct rv_req	*rq = c->rq;
-	int		 ret;
+	struct rv_server	*srv = p->srv;
+	struct rv_req		*rq = c->rq;
+	int			 ret;
 
-	atomic_fetch_add(&p->srv->n_active, 1);
+	atomic_fetch_add(&srv->n_active, 1);
 	ret = rq->route->handler(rq);
 	stream_end_ret(&rq->stream, ret);
 	if (ret != RV_OK && ret != RV_EGONE && ret != RV_ESHUTDOWN &&
 	    ret != RV_ECLOSED)
 		rv_log(rq, RV_LOG_WARN, "handler returned: %s",
 		    rv_strerror((enum rv_err)ret));
+	/* A client that left unseen by the stream counts too. */
+	if (atomic_load(&c->gone) && !rq->stream.gone_counted) {
+		rq->stream.gone_counted = 1;
+		atomic_fetch_add(&srv->n_gone, 1);
+	}
 	log_access(rq);
-	atomic_fetch_sub(&p->srv->n_active, 1);
-	conn_release(p->srv, c);
+	req_free(rq);
+	free(rq);
+	c->rq = NULL;
+	atomic_fetch_sub(&srv->n_active, 1);
+	conn_release(srv, c);
+}
+
+/* Under p->mu: leave the pool's count; the joiner frees w. */
+static void
+leave(struct pool *p, struct worker *w)
+{
+
+	p->threads--;
+	w->next = p->zombies;
+	p->zombies = w;
+	pthread_cond_broadcast(&p->quiet);
+}
+
+/* Under p->mu: wait for a job; 0 when this thread should leave. */
+static int
+wait_work(struct pool *p)
+{
+	struct timespec	 ts;
+	int		 rc;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += IDLE_EXIT_S;
+		rc = 0;
+		while (p->head == NULL && !p->stopping && rc != ETIMEDOUT) {
+			p->idle++;
+			rc = pthread_cond_timedwait(&p->work, &p->mu, &ts);
+			p->idle--;
+		}
+		if (p->head != NULL)
+			return 1;
+		/* Idle too long: leave, unless among the few kept. */
+		if (p->stopping || p->threads > KEEP_THREADS)
+			return 0;
+	}
 }
 
 static void *
 worker(void *arg)
 {
-	struct pool	*p = arg;
+	struct worker	*w = arg;
+	struct pool	*p = w->p;
 	struct conn	*c;
-	struct timespec	 ts;
-	sigset_t	 all;
+	sigset_t	 set;
 
-	/* Signals are for the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	async_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->head == NULL && !p->stopping) {
-			p->idle++;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += IDLE_EXIT_S;
-			if (pthread_cond_timedwait(&p->work, &p->mu, &ts) ==
-			    ETIMEDOUT && p->head == NULL &&
-			    p->threads > KEEP_THREADS) {
-				p->idle--;
-				goto out;
-			}
-			p->idle--;
-		}
-		if (p->head == NULL)
-			break;
+	while (wait_work(p)) {
 		c = p->head;
-		if ((p->head = c->done_next) == NULL)
+		if ((p->head = c->qnext) == NULL)
 			p->tail = NULL;
+		c->qnext = NULL;
 		p->queued--;
-		c->done_next = NULL;
 		pthread_mutex_unlock(&p->mu);
 		run(p, c);
 		pthread_mutex_lock(&p->mu);
 		p->busy--;
 		pthread_cond_broadcast(&p->quiet);
 	}
-out:
-	p->threads--;
-	pthread_cond_broadcast(&p->quiet);
+	leave(p, w);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
@@ -93,32 +151,81 @@ out:
 struct pool *
 pool_new(struct rv_server *srv)
 {
-	struct pool	*p;
+	struct pool		*p;
+	pthread_condattr_t	 ca;
+	int			 ok;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->srv = srv;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->quiet, NULL);
+	if (pthread_condattr_init(&ca) != 0) {
+		free(p);
+		return NULL;
+	}
+	/* Idle timeouts must not jump with the wall clock. */
+	ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0;
+	if (ok && pthread_mutex_init(&p->mu, NULL) != 0)
+		ok = 0;
+	else if (ok && pthread_cond_init(&p->work, &ca) != 0) {
+		pthread_mutex_destroy(&p->mu);
+		ok = 0;
+	} else if (ok && pthread_cond_init(&p->quiet, &ca) != 0) {
+		pthread_cond_destroy(&p->work);
+		pthread_mutex_destroy(&p->mu);
+		ok = 0;
+	}
+	pthread_condattr_destroy(&ca);
+	if (!ok) {
+		free(p);
+		return NULL;
+	}
 	return p;
 }
 
+/* Join threads taken off p->zombies: they are past their use of p. */
+static void
+join_all(struct worker *w)
+{
+	struct worker	*next;
+
+	for (; w != NULL; w = next) {
+		next = w->next;
+		pthread_join(w->tid, NULL);
+		free(w);
+	}
+}
+
+/* Under p->mu: one more thread. */
 static int
 spawn(struct pool *p)
 {
+	struct worker	*w;
 	pthread_attr_t	 a;
-	pthread_t	 t;
+	sigset_t	 set, old;
 	int		 rc;
 
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	if (p->srv->lim.thread_stack > 0)
-		pthread_attr_setstacksize(&a, p->srv->lim.thread_stack);
-	rc = pthread_create(&t, &a, worker, p);
-	pthread_attr_destroy(&a);
-	if (rc != 0)
+	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return RV_ENOMEM;
+	w->p = p;
+	if (pthread_attr_init(&a) != 0) {
+		free(w);
+		return RV_ENOMEM;
+	}
+	if (p->srv->lim.thread_stack > 0 &&
+	    pthread_attr_setstacksize(&a, p->srv->lim.thread_stack) != 0)
+		logx(RV_LOG_WARN, "thread_stack %zu refused: the default is "
+		    "used", p->srv->lim.thread_stack);
+	/* Born with signals blocked: none lands before it masks them. */
+	async_signals(&set);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	rc = pthread_create(&w->tid, &a, worker, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&a);
+	if (rc != 0) {
+		logx(RV_LOG_WARN, "pthread_create: %s", strerror(rc));
+		free(w);
+		return RV_ENOMEM;
+	}
 	p->threads++;
 	return RV_OK;
 }
@@ -126,36 +233,36 @@ spawn(struct pool *p)
 int
 pool_submit(struct pool *p, struct conn *c)
 {
-	int	 rc = RV_OK;
+	struct worker	*left;
+	int		 rc = RV_OK;
 
 	pthread_mutex_lock(&p->mu);
-	/* Every thread busy and none may be added: refuse, do not queue. */
-	if (p->busy >= p->srv->lim.max_handlers) {
-		pthread_mutex_unlock(&p->mu);
-		return RV_ETOOBIG;
-	}
+	left = p->zombies;
+	p->zombies = NULL;
 	/*
-	 * A thread counted idle may already be promised to an earlier
-	 * job it has not woken up for: compare jobs waiting with threads
-	 * waiting, or a job could sit behind a stream that never ends.
+	 * Every thread busy and none may be added: refuse, do not queue.
+	 * A thread counted idle may already be promised to an earlier job
+	 * it has not woken up for: compare the jobs waiting with the
+	 * threads waiting, or a job could sit behind a stream that never
+	 * ends.
 	 */
-	if (p->idle <= p->queued && p->threads < p->srv->lim.max_handlers)
-		rc = spawn(p);
-	if (rc != RV_OK && p->idle <= p->queued) {
-		pthread_mutex_unlock(&p->mu);
-		return rc;
+	if (p->stopping || p->busy >= p->srv->lim.max_handlers ||
+	    (p->idle <= p->queued && spawn(p) != RV_OK))
+		rc = RV_ETOOBIG;
+	else {
+		c->qnext = NULL;
+		if (p->tail != NULL)
+			p->tail->qnext = c;
+		else
+			p->head = c;
+		p->tail = c;
+		p->queued++;
+		p->busy++;
+		pthread_cond_signal(&p->work);
 	}
-	c->done_next = NULL;
-	if (p->tail != NULL)
-		p->tail->done_next = c;
-	else
-		p->head = c;
-	p->tail = c;
-	p->queued++;
-	p->busy++;
-	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
-	return RV_OK;
+	join_all(left);
+	return rc;
 }
 
 unsigned
@@ -170,48 +277,26 @@ pool_busy(struct pool *p)
 }
 
 int
-pool_drain(struct pool *p, unsigned long ms)
-{
-	struct timespec	 ts;
-	int		 rc;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&p->mu);
-	if (p->busy > 0)
-		pthread_cond_timedwait(&p->quiet, &p->mu, &ts);
-	rc = p->busy == 0 ? RV_OK : RV_EIO;
-	pthread_mutex_unlock(&p->mu);
-	return rc;
-}
-
-/* Idle threads leave; a pool with threads still running is kept. */
-void
 pool_free(struct pool *p)
 {
-	struct timespec	 ts;
 
+	if (p == NULL)
+		return RV_OK;
 	pthread_mutex_lock(&p->mu);
+	if (p->busy > 0) {
+		/* Handlers still run on it: it must outlive them. */
+		pthread_mutex_unlock(&p->mu);
+		return RV_ESTATE;
+	}
 	p->stopping = 1;
 	pthread_cond_broadcast(&p->work);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 2;
-	while (p->threads > 0 && p->busy == 0)
-		if (pthread_cond_timedwait(&p->quiet, &p->mu, &ts) ==
-		    ETIMEDOUT)
-			break;
-	if (p->threads > 0) {
-		pthread_mutex_unlock(&p->mu);
-		return;
-	}
+	while (p->threads > 0)
+		pthread_cond_wait(&p->quiet, &p->mu);
 	pthread_mutex_unlock(&p->mu);
-	pthread_mutex_destroy(&p->mu);
+	join_all(p->zombies);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->quiet);
+	pthread_mutex_destroy(&p->mu);
 	free(p);
+	return RV_OK;
 }

@@ -1,12 +1,18 @@
 /*
  * conffile.c: the config file parser.  The file is the operator's, but
- * a mistake in it must be reported with its place, never crash us:
- * long lines, NUL bytes, stray quotes are all errors with FILE:LINE.
+ * a mistake in it must be reported with its place and never crash us:
+ * long lines, NUL bytes, stray quotes, huge numbers are all errors
+ * with FILE:LINE, and what we echo of the file is made printable.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +23,11 @@
 #define RV_MODULE_DIR "/usr/lib/rivulet"
 #endif
 
-#define MAX_LINE	4096
+#define KIB		1024ULL
+#define MIB		(1024ULL * KIB)
+#define GIB		(1024ULL * MIB)
+#define DAY_MS		(24ULL * 3600 * 1000)
+#define SHOWN_MAX	48	/* bytes of a value echoed in a message */
 
 struct ctx {
 	const char	*file;
@@ -26,12 +36,48 @@ struct ctx {
 	size_t		 errlen;
 };
 
+enum kind {
+	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
+	K_SIZE, K_MS, K_COUNT
+};
+
+struct key {
+	const char		*name;
+	enum kind		 kind;
+	size_t			 off;	/* of its member in struct config */
+	unsigned long long	 min, max;
+};
+
+#define AT(m)	offsetof(struct config, m)
+#define L(m)	offsetof(struct config, lim.m)
+
+/* One bit of config.seen each: keep it under the bits of a long. */
+static const struct key keys[] = {
+	{ "listen",		K_LISTEN, AT(listen), 0, 0 },
+	{ "socket_mode",	K_MODE,	AT(socket_mode), 0, 0777 },
+	{ "module",		K_MODULE, 0, 0, 0 },	/* repeatable */
+	{ "module_dir",		K_PATH,	AT(module_dir), 0, 0 },
+	{ "mount",		K_MOUNT, AT(mount), 0, 0 },
+	{ "log_level",		K_LEVEL, AT(log_level), 0, 0 },
+	{ "heartbeat",		K_MS,	L(heartbeat_ms), 0, DAY_MS },
+	{ "params_timeout",	K_MS,	L(params_timeout_ms), 1, DAY_MS },
+	{ "write_timeout",	K_MS,	L(write_timeout_ms), 0, DAY_MS },
+	{ "max_params",		K_SIZE,	L(max_params), KIB, GIB },
+	{ "max_body",		K_SIZE,	L(max_body), 0, SIZE_MAX },
+	{ "max_item",		K_SIZE,	L(max_item), KIB, SIZE_MAX },
+	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
+	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
 static int
 fail(struct ctx *x, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
 
+	if (x->errlen == 0)
+		return -1;
 	n = snprintf(x->err, x->errlen, "%s:%d: ", x->file, x->line);
 	if (n < 0 || (size_t)n >= x->errlen)
 		return -1;
@@ -41,100 +87,151 @@ fail(struct ctx *x, const char *fmt, ...)
 	return -1;
 }
 
-/* 64K, 16M, 1G */
-static int
-parse_size(struct ctx *x, const char *v, size_t *out)
+/* v, cut short and with control bytes as '?', fit to print. */
+static const char *
+shown(const char *v, char buf[SHOWN_MAX + 4])
 {
-	char			*end;
+	size_t	 i;
+
+	for (i = 0; v[i] != '\0' && i < SHOWN_MAX; i++)
+		buf[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' :
+		    v[i];
+	if (v[i] != '\0')
+		memcpy(buf + i, "...", 3), i += 3;
+	buf[i] = '\0';
+	return buf;
+}
+
+/* n as "64K", "16M", "1G" where it is a whole number of those. */
+static const char *
+size_name(unsigned long long n, char buf[32])
+{
+
+	if (n >= GIB && n % GIB == 0)
+		snprintf(buf, 32, "%lluG", n / GIB);
+	else if (n >= MIB && n % MIB == 0)
+		snprintf(buf, 32, "%lluM", n / MIB);
+	else if (n >= KIB && n % KIB == 0)
+		snprintf(buf, 32, "%lluK", n / KIB);
+	else
+		snprintf(buf, 32, "%llu", n);
+	return buf;
+}
+
+/* Leading decimal digits only: no sign, no space, no 0x. */
+static int
+parse_digits(const char *v, unsigned long long *n, const char **end)
+{
+	char	*e;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*n = strtoull(v, &e, 10);
+	*end = e;
+	return errno == 0 ? 0 : -1;
+}
+
+/* 4096, 64K, 16M, 1G (powers of 1024) */
+static int
+parse_size(const char *v, unsigned long long *out)
+{
+	const char		*end;
 	unsigned long long	 n, mul = 1;
 
-	errno = 0;
-	if (!isdigit((unsigned char)*v))
-		return fail(x, "'%s' is not a size (like 64K, 16M)", v);
-	n = strtoull(v, &end, 10);
+	if (parse_digits(v, &n, &end) != 0)
+		return -1;
 	switch (*end) {
-	case 'k': case 'K': mul = 1024ULL; end++; break;
-	case 'm': case 'M': mul = 1024ULL * 1024; end++; break;
-	case 'g': case 'G': mul = 1024ULL * 1024 * 1024; end++; break;
+	case 'k': case 'K': mul = KIB; end++; break;
+	case 'm': case 'M': mul = MIB; end++; break;
+	case 'g': case 'G': mul = GIB; end++; break;
 	default: break;
 	}
-	if (*end != '\0' || errno != 0 || n > SIZE_MAX / mul)
-		return fail(x, "'%s' is not a size (like 64K, 16M)", v);
-	*out = (size_t)(n * mul);
+	if (*end != '\0' || n > ULLONG_MAX / mul)
+		return -1;
+	*out = n * mul;
 	return 0;
 }
 
-/* 500ms, 15s, 2m; a bare number is seconds */
+/* 500ms, 15s, 2m; 0 alone needs no unit */
 static int
-parse_ms(struct ctx *x, const char *v, unsigned long *out)
+parse_ms(const char *v, unsigned long long *out)
 {
-	char			*end;
-	unsigned long long	 n, mul = 1000;
+	const char		*end;
+	unsigned long long	 n, mul;
 
-	errno = 0;
-	if (!isdigit((unsigned char)*v))
-		return fail(x, "'%s' is not a duration (like 500ms, 15s, 2m)",
-		    v);
-	n = strtoull(v, &end, 10);
+	if (parse_digits(v, &n, &end) != 0)
+		return -1;
 	if (strcmp(end, "ms") == 0)
 		mul = 1;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
+	else if (strcmp(end, "s") == 0)
 		mul = 1000;
 	else if (strcmp(end, "m") == 0)
 		mul = 60000;
+	else if (*end == '\0' && n == 0)
+		mul = 1;
 	else
-		return fail(x, "'%s' is not a duration (like 500ms, 15s, 2m)",
-		    v);
-	if (errno != 0 || n > ULONG_MAX / mul)
-		return fail(x, "'%s' is too long a duration", v);
-	*out = (unsigned long)(n * mul);
+		return -1;
+	if (n > ULLONG_MAX / mul)
+		return -1;
+	*out = n * mul;
 	return 0;
 }
 
 static int
-parse_uint(struct ctx *x, const char *v, unsigned min, unsigned max,
-    unsigned *out)
+set_number(struct ctx *x, struct config *c, const struct key *k,
+    const char *v)
 {
-	char		*end;
-	unsigned long	 n;
+	unsigned long long	 n;
+	char			 b[SHOWN_MAX + 4], lo[32], hi[32];
+	void			*p = (char *)c + k->off;
 
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
-	    n < min || n > max)
-		return fail(x, "'%s' is not a number from %u to %u", v, min,
-		    max);
-	*out = (unsigned)n;
-	return 0;
+	switch (k->kind) {
+	case K_SIZE:
+		if (parse_size(v, &n) != 0)
+			return fail(x, "%s: '%s' is not a size (bytes, or "
+			    "with K, M or G: 64K, 16M)", k->name, shown(v, b));
+		if (k->off == AT(lim.thread_stack) && n != 0 && n < 64 * KIB)
+			return fail(x, "thread_stack: at least 64K (or 0 "
+			    "for the system's default)");
+		if (n < k->min || n > k->max)
+			return fail(x, "%s: %s is out of range (%s to %s)",
+			    k->name, shown(v, b), size_name(k->min, lo),
+			    size_name(k->max, hi));
+		*(size_t *)p = (size_t)n;
+		return 0;
+	case K_MS:
+		if (parse_ms(v, &n) != 0)
+			return fail(x, "%s: '%s' is not a duration (a number "
+			    "with ms, s or m: 500ms, 15s, 2m)", k->name,
+			    shown(v, b));
+		if (n < k->min || n > k->max)
+			return fail(x, "%s: %s is out of range (%llums to "
+			    "24h)", k->name, shown(v, b), k->min);
+		*(unsigned long *)p = (unsigned long)n;
+		return 0;
+	default:	/* K_COUNT */
+		if (parse_digits(v, &n, &v) != 0 || *v != '\0' ||
+		    n < k->min || n > k->max)
+			return fail(x, "%s: not a number from %llu to %llu",
+			    k->name, k->min, k->max);
+		*(unsigned *)p = (unsigned)n;
+		return 0;
+	}
 }
 
 static int
-set_str(struct ctx *x, char **dst, const char *v, const char *key)
+set_mode(struct ctx *x, struct config *c, const char *v)
 {
+	unsigned long	 m = 0;
+	const char	*s;
 
-	if (*dst != NULL)
-		return fail(x, "'%s' is given twice", key);
-	if ((*dst = strdup(v)) == NULL)
-		return fail(x, "out of memory");
-	return 0;
-}
-
-static int
-add_module(struct ctx *x, struct config *c, const char *v)
-{
-	char	**m;
-	int	 *l;
-
-	if ((m = realloc(c->modules, (c->nmodules + 1) * sizeof(*m))) == NULL)
-		return fail(x, "out of memory");
-	c->modules = m;
-	if ((l = realloc(c->module_lines, (c->nmodules + 1) *
-	    sizeof(*l))) == NULL)
-		return fail(x, "out of memory");
-	c->module_lines = l;
-	if ((m[c->nmodules] = strdup(v)) == NULL)
-		return fail(x, "out of memory");
-	l[c->nmodules++] = x->line;
+	for (s = v; *s >= '0' && *s <= '7' && m <= 0777; s++)
+		m = m * 8 + (unsigned long)(*s - '0');
+	if (*s != '\0' || m > 0777)
+		return fail(x, "socket_mode: must be octal permissions, "
+		    "like 0660");
+	c->socket_mode = (unsigned)m;
 	return 0;
 }
 
@@ -151,74 +248,107 @@ set_level(struct ctx *x, struct config *c, const char *v)
 			c->log_level = (enum rv_log_level)i;
 			return 0;
 		}
-	return fail(x, "log_level must be error, warn, info or debug");
+	return fail(x, "log_level: must be error, warn, info or debug");
 }
 
 static int
-set_listen(struct ctx *x, struct config *c, const char *v)
+set_string(struct ctx *x, struct config *c, const struct key *k,
+    const char *v)
 {
+	char	**dst = (char **)(void *)((char *)c + k->off);
+	char	  why[256];
 
-	if (strncmp(v, "unix:/", 6) != 0 && strncmp(v, "tcp:", 4) != 0 &&
-	    strncmp(v, "fd:", 3) != 0)
-		return fail(x, "listen must be unix:/PATH, tcp:HOST:PORT or "
-		    "fd:N");
-	return set_str(x, &c->listen, v, "listen");
+	if (k->kind == K_LISTEN &&
+	    config_check_listen(v, why, sizeof(why)) != 0)
+		return fail(x, "listen: %s", why);
+	if (k->kind == K_MOUNT && v[0] != '/')
+		return fail(x, "mount: must start with '/'");
+	if ((*dst = strdup(v)) == NULL)
+		return fail(x, "out of memory");
+	if (k->kind == K_LISTEN)
+		c->listen_line = x->line;
+	return 0;
 }
 
 static int
-set_key(struct ctx *x, struct config *c, const char *k, const char *v)
+add_module(struct ctx *x, struct config *c, const char *v)
 {
-	unsigned	 u = 0;
+	char	**m;
+	int	 *l;
+	size_t	  n = c->nmodules + 1;
 
-	if (strcmp(k, "listen") == 0)
-		return set_listen(x, c, v);
-	if (strcmp(k, "socket_mode") == 0) {
-		char *end;
-		unsigned long m = strtoul(v, &end, 8);
-		if (*v == '\0' || *end != '\0' || m > 0777)
-			return fail(x, "socket_mode must be octal, like 0660");
-		c->socket_mode = (unsigned)m;
-		return 0;
-	}
-	if (strcmp(k, "module") == 0)
+	if ((m = realloc(c->modules, n * sizeof(*m))) == NULL)
+		return fail(x, "out of memory");
+	c->modules = m;
+	if ((l = realloc(c->module_lines, n * sizeof(*l))) == NULL)
+		return fail(x, "out of memory");
+	c->module_lines = l;
+	if ((m[c->nmodules] = strdup(v)) == NULL)
+		return fail(x, "out of memory");
+	l[c->nmodules++] = x->line;
+	return 0;
+}
+
+static int
+set_key(struct ctx *x, struct config *c, const char *name, const char *v)
+{
+	const struct key	*k;
+	char			 b[SHOWN_MAX + 4];
+	size_t			 i;
+
+	for (i = 0; i < NKEYS && strcmp(keys[i].name, name) != 0; i++)
+		continue;
+	if (i == NKEYS)
+		return fail(x, "unknown key '%s'", shown(name, b));
+	k = &keys[i];
+	if (k->kind == K_MODULE)
 		return add_module(x, c, v);
-	if (strcmp(k, "module_dir") == 0)
-		return set_str(x, &c->module_dir, v, k);
-	if (strcmp(k, "mount") == 0) {
-		if (v[0] != '/')
-			return fail(x, "mount must start with '/'");
-		return set_str(x, &c->mount, v, k);
-	}
-	if (strcmp(k, "log_level") == 0)
+	if (c->seen & (1UL << i))
+		return fail(x, "'%s' is given twice", k->name);
+	c->seen |= 1UL << i;
+	switch (k->kind) {
+	case K_MODE:
+		return set_mode(x, c, v);
+	case K_LEVEL:
 		return set_level(x, c, v);
-	if (strcmp(k, "heartbeat") == 0)
-		return parse_ms(x, v, &c->lim.heartbeat_ms);
-	if (strcmp(k, "params_timeout") == 0)
-		return parse_ms(x, v, &c->lim.params_timeout_ms);
-	if (strcmp(k, "write_timeout") == 0)
-		return parse_ms(x, v, &c->lim.write_timeout_ms);
-	if (strcmp(k, "max_params") == 0)
-		return parse_size(x, v, &c->lim.max_params);
-	if (strcmp(k, "max_body") == 0)
-		return parse_size(x, v, &c->lim.max_body);
-	if (strcmp(k, "max_item") == 0)
-		return parse_size(x, v, &c->lim.max_item);
-	if (strcmp(k, "thread_stack") == 0)
-		return parse_size(x, v, &c->lim.thread_stack);
-	if (strcmp(k, "max_handlers") == 0) {
-		if (parse_uint(x, v, 1, 100000, &u) != 0)
-			return -1;
-		c->lim.max_handlers = u;
-		return 0;
+	case K_LISTEN: case K_PATH: case K_MOUNT:
+		return set_string(x, c, k, v);
+	default:
+		return set_number(x, c, k, v);
 	}
-	return fail(x, "unknown key '%s'", k);
 }
 
-/* Split "key = value  # comment"; the value may be "quoted". */
+/* The value after '=': "quoted" (no escapes) or bare up to a '#'. */
+static int
+take_value(struct ctx *x, char *s, char **val)
+{
+	char	*e;
+
+	if (*s == '"') {
+		*val = ++s;
+		if ((e = strchr(s, '"')) == NULL)
+			return fail(x, "unterminated quote");
+		*e++ = '\0';
+		while (isspace((unsigned char)*e))
+			e++;
+		if (*e != '\0' && *e != '#')
+			return fail(x, "text after the closing quote");
+		return 0;
+	}
+	*val = s;
+	if ((e = strchr(s, '#')) != NULL)
+		*e = '\0';
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return 0;
+}
+
+/* One line, NUL-terminated and without its '\n'. */
 static int
 parse_line(struct ctx *x, struct config *c, char *s)
 {
-	char	*k, *v, *e;
+	char	*k, *e, *v;
 
 	while (isspace((unsigned char)*s))
 		s++;
@@ -235,23 +365,8 @@ parse_line(struct ctx *x, struct config *c, char *s)
 	*e = '\0';
 	for (s++; isspace((unsigned char)*s); s++)
 		continue;
-	if (*s == '"') {
-		v = ++s;
-		if ((e = strchr(s, '"')) == NULL)
-			return fail(x, "unterminated quote");
-		*e++ = '\0';
-		while (isspace((unsigned char)*e))
-			e++;
-		if (*e != '\0' && *e != '#')
-			return fail(x, "text after the closing quote");
-	} else {
-		v = s;
-		if ((e = strchr(s, '#')) != NULL)
-			*e = '\0';
-		e = v + strlen(v);
-		while (e > v && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-	}
+	if (take_value(x, s, &v) != 0)
+		return -1;
 	if (*v == '\0')
 		return fail(x, "'%s' has no value", k);
 	return set_key(x, c, k, v);
@@ -268,6 +383,7 @@ resolve_modules(struct ctx *x, struct config *c)
 	for (i = 0; i < c->nmodules; i++) {
 		if (c->modules[i][0] == '/')
 			continue;
+		x->line = c->module_lines[i];
 		n = strlen(dir) + strlen(c->modules[i]) + 2;
 		if ((p = malloc(n)) == NULL)
 			return fail(x, "out of memory");
@@ -283,18 +399,25 @@ config_parse(const char *file, const char *text, size_t len,
     struct config *c, char *err, size_t errlen)
 {
 	struct ctx	 x = { file, 0, err, errlen };
-	char		 line[MAX_LINE + 1];
+	char		 line[CONF_MAX_LINE + 1];
+	const char	*nl;
 	size_t		 i = 0, n;
 
+	if (errlen > 0)
+		err[0] = '\0';
 	c->socket_mode = 0660;
 	c->log_level = RV_LOG_INFO;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;		/* a UTF-8 byte order mark */
 	while (i < len) {
 		x.line++;
-		for (n = 0; i + n < len && text[i + n] != '\n'; n++)
-			if (text[i + n] == '\0')
-				return fail(&x, "NUL byte in the file");
-		if (n > MAX_LINE)
-			return fail(&x, "line longer than %d bytes", MAX_LINE);
+		nl = memchr(text + i, '\n', len - i);
+		n = nl != NULL ? (size_t)(nl - (text + i)) : len - i;
+		if (n > CONF_MAX_LINE)
+			return fail(&x, "line longer than %d bytes",
+			    CONF_MAX_LINE);
+		if (memchr(text + i, '\0', n) != NULL)
+			return fail(&x, "NUL byte in the line");
 		memcpy(line, text + i, n);
 		line[n] = '\0';
 		i += n + 1;
@@ -304,38 +427,69 @@ config_parse(const char *file, const char *text, size_t len,
 	return resolve_modules(&x, c);
 }
 
+/* The whole file, up to CONF_MAX_FILE bytes, in *text. */
+static int
+slurp(const char *file, FILE *f, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	char	*t;
+	size_t	 cap = 0, r;
+
+	*text = NULL;
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			if (cap > CONF_MAX_FILE) {
+				snprintf(err, errlen, "%s: too large (over "
+				    "%d KiB)", file, CONF_MAX_FILE / 1024);
+				return -1;
+			}
+			cap += 16384;
+			if (cap > CONF_MAX_FILE)
+				cap = CONF_MAX_FILE + 1;
+			if ((t = realloc(*text, cap)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory",
+				    file);
+				return -1;
+			}
+			*text = t;
+		}
+		if ((r = fread(*text + *len, 1, cap - *len, f)) == 0)
+			break;
+		*len += r;
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", file,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_load(const char *file, struct config *c, char *err, size_t errlen)
 {
-	FILE	*f;
-	char	*text = NULL;
-	size_t	 len = 0, cap = 0, r;
-	int	 rc;
+	FILE		*f;
+	struct stat	 st;
+	char		*text = NULL;
+	size_t		 len = 0;
+	int		 rc;
 
 	if ((f = fopen(file, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", file,
+		    strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *t;
-			if (cap > (1u << 20) ||
-			    (t = realloc(text, cap + 8192)) == NULL) {
-				snprintf(err, errlen, "%s: too large (over 1 MiB)",
-				    file);
-				free(text);
-				fclose(f);
-				return -1;
-			}
-			text = t;
-			cap += 8192;
-		}
-		if ((r = fread(text + len, 1, cap - len, f)) == 0)
-			break;
-		len += r;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory", file);
+		fclose(f);
+		return -1;
 	}
+	rc = slurp(file, f, &text, &len, err, errlen);
 	fclose(f);
-	rc = config_parse(file, text != NULL ? text : "", len, c, err, errlen);
+	if (rc == 0)
+		rc = config_parse(file, text != NULL ? text : "", len, c,
+		    err, errlen);
 	free(text);
 	return rc;
 }
@@ -353,4 +507,64 @@ config_free(struct config *c)
 	free(c->module_dir);
 	free(c->mount);
 	memset(c, 0, sizeof(*c));
+}
+
+/* "HOST:PORT", HOST maybe [v6] or '*'; PORT 1..65535 */
+static int
+check_tcp(const char *hp, char *err, size_t errlen)
+{
+	const char		*colon = strrchr(hp, ':'), *end;
+	unsigned long long	 port;
+
+	if (colon == NULL || colon == hp) {
+		snprintf(err, errlen, "tcp: needs HOST:PORT "
+		    "(tcp:127.0.0.1:9000, tcp:[::1]:9000, tcp:*:9000)");
+		return -1;
+	}
+	if ((size_t)(colon - hp) > 255) {
+		snprintf(err, errlen, "tcp: host name too long");
+		return -1;
+	}
+	if (parse_digits(colon + 1, &port, &end) != 0 || *end != '\0' ||
+	    port == 0 || port > 65535) {
+		snprintf(err, errlen, "tcp: the port must be a number from 1 "
+		    "to 65535");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_check_listen(const char *spec, char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	unsigned long long	 fd;
+	const char		*end;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		if (spec[5] != '/') {
+			snprintf(err, errlen, "unix: needs an absolute path "
+			    "(unix:/run/rivulet/rivulet.sock)");
+			return -1;
+		}
+		if (strlen(spec + 5) >= sizeof(sun.sun_path)) {
+			snprintf(err, errlen, "unix: the path is longer than "
+			    "%zu bytes", sizeof(sun.sun_path) - 1);
+			return -1;
+		}
+		return 0;
+	}
+	if (strncmp(spec, "tcp:", 4) == 0)
+		return check_tcp(spec + 4, err, errlen);
+	if (strncmp(spec, "fd:", 3) == 0) {
+		if (parse_digits(spec + 3, &fd, &end) != 0 || *end != '\0' ||
+		    fd > INT_MAX) {
+			snprintf(err, errlen, "fd: needs a descriptor number "
+			    "(fd:0)");
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "must be unix:/PATH, tcp:HOST:PORT or fd:N");
+	return -1;
 }

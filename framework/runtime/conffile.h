@@ -1,31 +1,49 @@
 /*
  * conffile.h: rivulet.conf, "key = value" lines.  Every key, its default
  * and meaning are in conf/rivulet.conf.
+ *
+ * (Not "config.h": that name is autoconf's, build-aux/config.h.)
  */
 #ifndef RV_CONFFILE_H
 #define RV_CONFFILE_H
 
+#include <stddef.h>
+
 #include "rivulet.h"
 
+#define CONF_MAX_LINE	4096		/* bytes of a line, '\n' aside */
+#define CONF_MAX_FILE	(1 << 20)	/* bytes of a file */
+
 struct config {
-	char		*listen;	/* unix:PATH, tcp:HOST:PORT, fd:N, or NULL */
-	unsigned	 socket_mode;
-	char		*module_dir;
-	char		**modules;	/* as resolved against module_dir */
-	size_t		 nmodules;
+	char		*listen;	/* unix:/P, tcp:HOST:PORT, fd:N or NULL */
+	int		 listen_line;
+	unsigned	 socket_mode;	/* 0660 */
+	char		*module_dir;	/* NULL: RV_MODULE_DIR */
+	char		**modules;	/* resolved against module_dir */
 	int		*module_lines;
+	size_t		 nmodules;
 	char		*mount;
-	enum rv_log_level log_level;
+	enum rv_log_level log_level;	/* RV_LOG_INFO */
 	struct rv_limits lim;
+	unsigned long	 seen;		/* keys given: a bit each */
 };
 
 /*
- * Parse text (named file for messages) into cfg, whose lim holds the
- * defaults on entry.  -1 with "FILE:LINE: why" in err.
+ * Parse text (named file in messages) into cfg.  cfg must be zeroed,
+ * with lim holding the defaults (rv_server_limits()).  Returns 0, or -1
+ * with "FILE:LINE: why" in err; either way config_free() cleans up.
  */
 int	 config_parse(const char *file, const char *text, size_t len,
 	    struct config *cfg, char *err, size_t errlen);
-int	 config_load(const char *file, struct config *, char *, size_t);
-void	 config_free(struct config *);
+/* Read and parse a file: as config_parse(), "FILE: why" if unreadable. */
+int	 config_load(const char *file, struct config *cfg, char *err,
+	    size_t errlen);
+void	 config_free(struct config *cfg);
+
+/*
+ * Check a listen value (from the config or -l): 0, or -1 with why in
+ * err (no file or line).
+ */
+int	 config_check_listen(const char *spec, char *err, size_t errlen);
 
 #endif

@@ -5,10 +5,11 @@
 #include <stddef.h>
 
 /*
- * Open spec ("unix:/path", "tcp:host:port", "fd:N"), or, when spec is
- * NULL, take fd 0 if it is a listening socket (lighttpd bin-path,
- * spawn-fcgi).  *created is set to the unix path we made (to unlink).
- * -1 with err filled on failure.
+ * Open spec ("unix:/PATH", "tcp:HOST:PORT", "fd:N"), or, when spec is
+ * NULL, take fd 0 if it is a listening socket (lighttpd's bin-path,
+ * spawn-fcgi).  The socket is made non-blocking and close-on-exec.
+ * *created is set to the unix socket path we bound (the caller unlinks
+ * and frees it), else NULL.  -1 with err filled on failure.
  */
 int	 listen_open(const char *spec, unsigned mode, char **created,
 	    char *err, size_t errlen);

@@ -1,7 +1,11 @@
 /*
  * rivulet: the runtime.  Reads its config, loads handler modules,
- * listens (or takes the socket it was handed), and serves FastCGI
- * until SIGTERM or SIGINT, which drain the streams and stop.
+ * listens (or takes the socket it was handed on fd 0), and serves
+ * FastCGI until SIGTERM or SIGINT, which drain the streams and stop.
+ *
+ * libfcgi's FCGX_Init() is never called (the library speaks FastCGI
+ * itself), so its SIGPIPE and SIGTERM traps are not ours: we set our
+ * own before the socket exists.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,55 +24,158 @@
 #define RV_CONFIG_PATH "/etc/rivulet/rivulet.conf"
 #endif
 
-static struct rv_server	*the_server;
+struct opts {
+	const char	*file;
+	const char	*listen;	/* -l, over the config's */
+	int		 check;		/* -t */
+	int		 routes;	/* --routes */
+};
+
+/* What a run holds, freed in one place. */
+struct run {
+	struct config	 cfg;
+	struct modset	 mods;
+	struct rv_server *srv;
+};
+
+/* For the signal handlers only; set before they are installed. */
+static struct rv_server *volatile the_server;
 
 static void
 on_stop(int sig)
 {
+	struct rv_server	*srv = the_server;
+	int			 saved = errno;
 
 	(void)sig;
-	if (the_server != NULL)
-		rv_server_stop(the_server);
+	if (srv != NULL)
+		rv_server_stop(srv);	/* async-signal-safe */
+	errno = saved;
 }
 
 static void
 on_hup(int sig)
 {
-	static const char msg[] = "rivulet: SIGHUP: reload is not "
-	    "implemented yet; still serving the loaded config\n";
+	static const char msg[] = "rivulet: SIGHUP: reload not implemented "
+	    "yet; still serving the loaded config\n";
+	int	 saved = errno;
 
 	(void)sig;
 	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	errno = saved;
 }
 
-static void
-signals(void)
+/*
+ * No SA_RESTART: a blocking call in the main thread returns EINTR and
+ * the loop sees the stop at once (rv_server_stop() also wakes it).
+ */
+static int
+set_signal(int sig, void (*fn)(int))
 {
 	struct sigaction	 sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_hup;
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = fn;
+	return sigaction(sig, &sa, NULL);
+}
+
+static int
+signals_on(void)
+{
+
+	if (set_signal(SIGTERM, on_stop) != 0 ||
+	    set_signal(SIGINT, on_stop) != 0 ||
+	    set_signal(SIGHUP, on_hup) != 0 ||
+	    set_signal(SIGPIPE, SIG_IGN) != 0) {
+		fprintf(stderr, "rivulet: sigaction: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Serving is over: no handler may touch the server we free next. */
+static void
+signals_off(void)
+{
+
+	set_signal(SIGTERM, SIG_IGN);
+	set_signal(SIGINT, SIG_IGN);
+	set_signal(SIGHUP, SIG_IGN);
+	the_server = NULL;
 }
 
 static void
 usage(FILE *f)
 {
 
-	fprintf(f, "usage: rivulet [-c FILE] [-l LISTEN] [-t] [--routes] "
+	fprintf(f, "usage: rivulet [-c FILE] [-t] [--routes] [-l LISTEN] "
 	    "[-v] [-h]\n"
 	    "  -c FILE    config file (default %s)\n"
-	    "  -l LISTEN  unix:/PATH, tcp:HOST:PORT or fd:N (overrides the "
-	    "config)\n"
-	    "  -t         check the config and its modules, then exit\n"
-	    "  --routes   print the loaded routes, then exit\n"
-	    "  -v         print the version\n", RV_CONFIG_PATH);
+	    "  -t         check the config and load its modules, print "
+	    "\"FILE: ok\", exit\n"
+	    "  --routes   print the loaded routes, exit\n"
+	    "  -l LISTEN  unix:/PATH, tcp:HOST:PORT or fd:N, over the "
+	    "config's listen\n"
+	    "  -v         print the version, exit\n"
+	    "  -h         this help\n"
+	    "Without listen, the listening socket is taken from fd 0 "
+	    "(lighttpd bin-path,\nspawn-fcgi).  SIGTERM or SIGINT drains "
+	    "the streams and stops.\n", RV_CONFIG_PATH);
+}
+
+static int
+bad_option(char *argv[])
+{
+
+	if (optopt == 'c' || optopt == 'l')
+		fprintf(stderr, "rivulet: -%c needs an argument\n", optopt);
+	else if (optopt == 'r' || optopt == 'h' || optopt == 'v')
+		fprintf(stderr, "rivulet: %s takes no argument\n",
+		    argv[optind - 1]);
+	else if (optopt != 0)
+		fprintf(stderr, "rivulet: unknown option -%c\n", optopt);
+	else
+		fprintf(stderr, "rivulet: unknown option %s\n",
+		    argv[optind - 1]);
+	usage(stderr);
+	return -1;
+}
+
+/* 0 to go on, 1 done (exit 0), -1 bad usage (exit 1). */
+static int
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "routes", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 ch;
+
+	o->file = RV_CONFIG_PATH;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "c:l:tvh", longs, NULL)) != -1)
+		switch (ch) {
+		case 'c': o->file = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 't': o->check = 1; break;
+		case 'r': o->routes = 1; break;
+		case 'v':
+			printf("rivulet %s (ABI %d)\n", RV_VERSION_STRING,
+			    RV_ABI_VERSION);
+			return 1;
+		case 'h': usage(stdout); return 1;
+		default: return bad_option(argv);
+		}
+	if (optind < argc) {
+		fprintf(stderr, "rivulet: unexpected argument '%s'\n",
+		    argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -79,120 +186,155 @@ print_route(const char *m, const char *p, const char *mod, void *arg)
 	printf("%-7s %-32s %s\n", m, p, mod);
 }
 
-/* Config and modules into a server; message on stderr if not. */
-static struct rv_server *
-setup(const char *file, struct config *cfg, struct modset *ms)
+/* Limits, log level, mount: what the config sets on the server. */
+static int
+apply_config(struct run *r, const char *file, char *err, size_t errlen)
 {
-	struct rv_server	*srv;
-	char			 err[1024];
-	size_t			 i;
+	struct config	*c = &r->cfg;
 
-	if ((srv = rv_server_new()) == NULL) {
-		fprintf(stderr, "rivulet: out of memory\n");
-		return NULL;
+	if (rv_server_set_limits(r->srv, &c->lim) != RV_OK) {
+		snprintf(err, errlen, "%s: the library refused the limits "
+		    "(max_params and max_item >= 1K, thread_stack 0 or "
+		    ">= 64K, max_handlers 1 to 100000, params_timeout > 0)",
+		    file);
+		return -1;
 	}
-	rv_server_limits(srv, &cfg->lim);
-	if (config_load(file, cfg, err, sizeof(err)) != 0)
-		goto fail;
-	if (rv_server_set_limits(srv, &cfg->lim) != RV_OK) {
-		snprintf(err, sizeof(err), "%s: a limit is out of range "
-		    "(max_params and max_item >= 1K, thread_stack >= 64K, "
-		    "max_handlers and params_timeout > 0)", file);
-		goto fail;
+	rv_set_log_level(c->log_level);
+	if (c->mount != NULL && rv_server_mount(r->srv, c->mount) != RV_OK) {
+		snprintf(err, errlen, "%s: mount '%s' refused", file,
+		    c->mount);
+		return -1;
 	}
-	rv_set_log_level(cfg->log_level);
-	if (cfg->mount != NULL && rv_server_mount(srv, cfg->mount) != RV_OK) {
-		snprintf(err, sizeof(err), "%s: bad mount", file);
-		goto fail;
-	}
-	for (i = 0; i < cfg->nmodules; i++) {
-		char why[900];
-
-		if (modload(ms, srv, cfg->modules[i], why, sizeof(why)) != 0) {
-			snprintf(err, sizeof(err), "%s:%d: %s", file,
-			    cfg->module_lines[i], why);
-			goto fail;
-		}
-	}
-	return srv;
-fail:
-	fprintf(stderr, "rivulet: %s\n", err);
-	rv_server_free(srv);
-	return NULL;
+	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* Config and modules into r; the message on stderr if not. */
+static int
+setup(struct run *r, const struct opts *o)
 {
-	static const struct option longs[] = {
-		{ "routes", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char		*file = RV_CONFIG_PATH, *lspec = NULL;
-	struct config		 cfg;
-	struct modset		 ms = { NULL, 0 };
-	struct rv_server	*srv;
-	char			 err[512], *created = NULL;
-	int			 ch, check = 0, routes = 0, fd, rc;
+	char	 err[1024], why[900];
+	size_t	 i;
 
-	while ((ch = getopt_long(argc, argv, "c:l:tvh", longs, NULL)) != -1)
-		switch (ch) {
-		case 'c': file = optarg; break;
-		case 'l': lspec = optarg; break;
-		case 't': check = 1; break;
-		case 'r': routes = 1; break;
-		case 'v': printf("rivulet %s (ABI %d)\n", RV_VERSION_STRING,
-		    RV_ABI_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+	if ((r->srv = rv_server_new()) == NULL) {
+		fprintf(stderr, "rivulet: cannot make a server: out of memory "
+		    "or descriptors\n");
+		return -1;
+	}
+	rv_server_limits(r->srv, &r->cfg.lim);
+	if (config_load(o->file, &r->cfg, err, sizeof(err)) != 0 ||
+	    apply_config(r, o->file, err, sizeof(err)) != 0)
+		goto fail;
+	if (o->listen != NULL &&
+	    config_check_listen(o->listen, why, sizeof(why)) != 0) {
+		snprintf(err, sizeof(err), "-l %s: %s", o->listen, why);
+		goto fail;
+	}
+	for (i = 0; i < r->cfg.nmodules; i++)
+		if (modload(&r->mods, r->srv, r->cfg.modules[i], why,
+		    sizeof(why)) != 0) {
+			snprintf(err, sizeof(err), "%s:%d: %s", o->file,
+			    r->cfg.module_lines[i], why);
+			goto fail;
 		}
-	memset(&cfg, 0, sizeof(cfg));
-	if ((srv = setup(file, &cfg, &ms)) == NULL) {
-		config_free(&cfg);
-		modset_close(&ms);
-		return 1;
-	}
-	if (check || routes) {
-		if (routes)
-			rv_server_routes(srv, print_route, NULL);
-		else
-			printf("%s: ok (%zu modules)\n", file, cfg.nmodules);
-		rv_server_free(srv);
-		config_free(&cfg);
-		modset_close(&ms);
-		return 0;
-	}
-	if (lspec == NULL)
-		lspec = cfg.listen;
-	if ((fd = listen_open(lspec, cfg.socket_mode, &created, err,
-	    sizeof(err))) < 0) {
+	return 0;
+fail:
+	fprintf(stderr, "rivulet: %s\n", err);
+	return -1;
+}
+
+/* The server first (it calls the modules' fini), then the modules. */
+static void
+teardown(struct run *r)
+{
+
+	rv_server_free(r->srv);
+	r->srv = NULL;
+	modset_close(&r->mods);
+	config_free(&r->cfg);
+}
+
+static int
+open_listener(struct run *r, const struct opts *o, char **created)
+{
+	const char	*spec = o->listen != NULL ? o->listen : r->cfg.listen;
+	char		 err[768];
+	int		 fd;
+
+	if ((fd = listen_open(spec, r->cfg.socket_mode, created, err,
+	    sizeof(err))) >= 0)
+		return fd;
+	if (o->listen == NULL && spec != NULL)
+		fprintf(stderr, "rivulet: %s:%d: %s\n", o->file,
+		    r->cfg.listen_line, err);
+	else
 		fprintf(stderr, "rivulet: %s\n", err);
-		rv_server_free(srv);
-		config_free(&cfg);
-		modset_close(&ms);
+	return -1;
+}
+
+/* Listen and serve until a signal stops us; the exit status. */
+static int
+serve(struct run *r, const struct opts *o)
+{
+	char	*created = NULL;
+	int	 fd, rc;
+
+	the_server = r->srv;
+	if (signals_on() != 0 || (fd = open_listener(r, o, &created)) < 0) {
+		signals_off();
+		teardown(r);
 		return 1;
 	}
-	the_server = srv;
-	signals();
-	fprintf(stderr, "rivulet: serving %s (%zu modules)\n",
-	    lspec != NULL ? lspec : "fd:0", cfg.nmodules);
-	rc = rv_server_serve(srv, fd);
-	the_server = NULL;
+	fprintf(stderr, "rivulet: serving %s with %zu module%s\n",
+	    o->listen != NULL ? o->listen : r->cfg.listen != NULL ?
+	    r->cfg.listen : "fd:0 (inherited)", r->cfg.nmodules,
+	    r->cfg.nmodules == 1 ? "" : "s");
+	rc = rv_server_serve(r->srv, fd);
+	signals_off();
 	close(fd);
 	if (created != NULL) {
 		unlink(created);
 		free(created);
 	}
 	if (rc == RV_ESHUTDOWN) {
-		/* Handlers still hold the server: leave it to the exit. */
-		fprintf(stderr, "rivulet: stopped with handlers still "
+		/*
+		 * Handlers still run in the server and the modules: free
+		 * nothing, and skip exit()'s destructors under their feet.
+		 */
+		fprintf(stderr, "rivulet: stopped, with handlers still "
 		    "running\n");
-		return 0;
+		fflush(NULL);
+		_exit(0);
+	}
+	teardown(r);
+	if (rc != RV_OK) {
+		fprintf(stderr, "rivulet: serve: %s\n", rv_strerror(rc));
+		return 1;
 	}
 	fprintf(stderr, "rivulet: stopped\n");
-	rv_server_free(srv);
-	config_free(&cfg);
-	modset_close(&ms);
-	return rc == RV_OK ? 0 : 1;
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	 o;
+	struct run	 r;
+	int		 rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&r, 0, sizeof(r));
+	if ((rc = parse_args(argc, argv, &o)) != 0)
+		return rc > 0 ? 0 : 1;
+	if (setup(&r, &o) != 0) {
+		teardown(&r);
+		return 1;
+	}
+	if (!o.check && !o.routes)
+		return serve(&r, &o);
+	if (o.routes)
+		rv_server_routes(r.srv, print_route, NULL);
+	if (o.check)
+		printf("%s: ok\n", o.file);
+	teardown(&r);
+	return fflush(stdout) == 0 ? 0 : 1;
 }

@@ -9,6 +9,20 @@
 
 #include "modload.h"
 
+/* "PATH: cannot load: why", why from dlerror() without its own PATH. */
+static void
+dl_fail(const char *path, char *err, size_t errlen)
+{
+	const char	*e = dlerror();
+	size_t		 n = strlen(path);
+
+	if (e == NULL)
+		e = "unknown dynamic loader error";
+	else if (strncmp(e, path, n) == 0 && strncmp(e + n, ": ", 2) == 0)
+		e += n + 2;
+	snprintf(err, errlen, "%s: cannot load: %s", path, e);
+}
+
 int
 modload(struct modset *ms, struct rv_server *srv, const char *path,
     char *err, size_t errlen)
@@ -17,8 +31,15 @@ modload(struct modset *ms, struct rv_server *srv, const char *path,
 	void			*h, **hs;
 	char			 why[512];
 
+	/* Room first: a module added to srv must never lose its handle. */
+	if ((hs = realloc(ms->handles, (ms->n + 1) * sizeof(*hs))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	ms->handles = hs;
+	(void)dlerror();
 	if ((h = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+		dl_fail(path, err, errlen);
 		return -1;
 	}
 	if ((m = dlsym(h, RV_MODULE_SYMBOL_NAME)) == NULL) {
@@ -29,16 +50,12 @@ modload(struct modset *ms, struct rv_server *srv, const char *path,
 	}
 	why[0] = '\0';
 	if (rv_server_add_module(srv, m, why, sizeof(why)) != RV_OK) {
-		snprintf(err, errlen, "%s: refused: %s", path, why);
+		snprintf(err, errlen, "%s: refused: %s", path,
+		    why[0] != '\0' ? why : "no reason given");
 		dlclose(h);
 		return -1;
 	}
-	if ((hs = realloc(ms->handles, (ms->n + 1) * sizeof(*hs))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	hs[ms->n++] = h;
-	ms->handles = hs;
 	return 0;
 }
 
@@ -47,8 +64,8 @@ modset_close(struct modset *ms)
 {
 	size_t	 i;
 
-	for (i = 0; i < ms->n; i++)
-		dlclose(ms->handles[i]);
+	for (i = ms->n; i > 0; i--)
+		dlclose(ms->handles[i - 1]);
 	free(ms->handles);
 	ms->handles = NULL;
 	ms->n = 0;

@@ -1,33 +1,54 @@
 #!/usr/bin/env python3
-"""fcgi_send.py SOCKET CASE: speak raw FastCGI to rivulet's socket.
+"""fcgi_send.py SOCKET CASE [ARGS]: speak raw FastCGI to rivulet's socket.
 
-A hostile (or just plain) FastCGI peer for the integration tests; it
-prints one line saying what came back.  Cases:
-  get PATH            a well-formed GET; prints "status N end P" or "closed"
-  huge-params         a PARAMS pair declaring lengths near 2^31
-  bad-version         a record with version 2
-  stall SECONDS       4 bytes of a header, then wait; prints "closed after S"
-  half N SECONDS      N connections with half a record each, held open
-  big-params N        N KiB of params in one request
-  two-begins          a second BEGIN_REQUEST while one is active
-  body-too-big        CONTENT_LENGTH over max_body
-  params-before-begin PARAMS for a request that never began
+A plain or hostile FastCGI peer for the integration tests (python3
+standard library only).  It prints one line saying what came back:
+
+  get URI                 a well-formed GET of URI (path?query):
+                          "status N TYPE end P" or "closed"
+  head URI [S]            the same with REQUEST_METHOD=HEAD, waiting
+                          S seconds at most (10):
+                          "status N TYPE body B end P" (B: body bytes)
+  huge-params             a PARAMS pair whose name and value lengths
+                          are declared near 0x7FFFFFFF
+  bad-version             a BEGIN_REQUEST record with version 2
+  http                    an HTTP request on the FastCGI socket
+  params-before-begin     PARAMS for a request that never began:
+                          "ignored" (no answer), "closed" or "data"
+  truncated-header S      5 bytes of a record header, then our side
+                          shut: "closed after T" or "open after S"
+  truncated-record S      a PARAMS record declaring 1000 bytes and
+                          sending 10, then our side shut
+  stall S                 4 bytes of a header, then wait up to S
+                          seconds: "closed after T" or "open after S"
+  half N S                N connections each with BEGIN_REQUEST and
+                          half a PARAMS record; prints "holding N",
+                          waits S seconds, then "closed K of N"
+  big-params KIB          a GET with KIB KiB of params
+  body-too-big            CONTENT_LENGTH of 64 MiB
+  two-begins              a second BEGIN_REQUEST while one runs:
+                          "second end P" (P: protocolStatus)
+  keep                    two requests on one FCGI_KEEP_CONN connection
+  values                  FCGI_GET_VALUES: "NAME=VALUE ..." sorted
 """
 import socket
 import struct
 import sys
 import time
 
-BEGIN, ABORT, END, PARAMS, STDIN, STDOUT = 1, 2, 3, 4, 5, 6
+(BEGIN, ABORT, END, PARAMS, STDIN, STDOUT, STDERR, DATA, GET_VALUES,
+ GET_VALUES_RESULT, UNKNOWN_TYPE) = range(1, 12)
 
 
 def rec(t, rid, content=b"", version=1):
     return struct.pack(">BBHHBB", version, t, rid, len(content), 0, 0) + content
 
 
+def ln(n):
+    return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+
+
 def pair(k, v):
-    def ln(n):
-        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
     return ln(len(k)) + ln(len(v)) + k + v
 
 
@@ -39,9 +60,9 @@ def begin(rid=1, keep=0):
     return rec(BEGIN, rid, struct.pack(">HB5x", 1, keep))
 
 
-def conn(path):
+def conn(path, timeout=10):
     s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
+    s.settimeout(timeout)
     s.connect(path)
     return s
 
@@ -69,29 +90,65 @@ def read_all(s):
                 return out, end
 
 
+def split_response(out):
+    """(status, content type, body) of a CGI response."""
+    head, _, body = out.partition(b"\r\n\r\n")
+    status, ctype = "none", "-"
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"status":
+            status = value.strip()[:3].decode()
+        elif name.lower() == b"content-type":
+            ctype = value.strip().decode()
+    return status, ctype, body
+
+
 def report(out, end):
     if not out and end is None:
         print("closed")
         return
-    status = "none"
-    for line in out.split(b"\r\n"):
-        if line.startswith(b"Status: "):
-            status = line[8:11].decode()
-            break
-    print("status %s end %s" % (status, end))
+    status, ctype, _ = split_response(out)
+    print("status %s %s end %s" % (status, ctype, end))
 
 
-def env(path, **extra):
+def env(uri, **extra):
+    path, _, query = uri.partition("?")
     e = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path,
-         "QUERY_STRING": "format=ndjson" if path == "/api/json_stream" else "",
-         "SERVER_PROTOCOL": "HTTP/1.1"}
+         "QUERY_STRING": query, "REQUEST_URI": uri,
+         "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_LENGTH": "0",
+         "REMOTE_ADDR": "127.0.0.1"}
     e.update(extra)
     return e
 
 
-def request(s, e, body=b""):
-    s.sendall(begin() + rec(PARAMS, 1, params(e)) + rec(PARAMS, 1) +
-              (rec(STDIN, 1, body) if body else b"") + rec(STDIN, 1))
+def request(s, e, body=b"", rid=1, keep=0):
+    s.sendall(begin(rid, keep) + rec(PARAMS, rid, params(e)) +
+              rec(PARAMS, rid) + (rec(STDIN, rid, body) if body else b"") +
+              rec(STDIN, rid))
+
+
+def wait_closed(s, limit):
+    """Seconds until the peer closes s, None if it stays open, -1 on data."""
+    t0 = time.monotonic()
+    s.settimeout(limit)
+    try:
+        got = s.recv(65536)
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        got = b""
+    if got:
+        # Records (an END_REQUEST, say) before the close are fine.
+        try:
+            while s.recv(65536):
+                pass
+        except (socket.timeout, ConnectionResetError):
+            pass
+    return time.monotonic() - t0
+
+
+def print_closed(t, limit):
+    print("open after %s" % limit if t is None else "closed after %.1f" % t)
 
 
 def main():
@@ -100,33 +157,72 @@ def main():
     if case == "get":
         request(s, env(args[0]))
         report(*read_all(s))
+    elif case == "head":
+        s.settimeout(float(args[1]) if len(args) > 1 else 10)
+        request(s, env(args[0], REQUEST_METHOD="HEAD"))
+        out, end = read_all(s)
+        status, ctype, body = split_response(out)
+        print("status %s %s body %d end %s" % (status, ctype, len(body), end))
     elif case == "huge-params":
-        bad = struct.pack(">II", 0xFFFFFFFE, 0xFFFFFFFE) + b"ab"
+        bad = (struct.pack(">II", 0xFFFFFFFE, 0xFFFFFFFF) + b"ab" +
+               struct.pack(">BI", 3, 0xFFFFFFF0) + b"abc")
         s.sendall(begin() + rec(PARAMS, 1, bad) + rec(PARAMS, 1) + rec(STDIN, 1))
         report(*read_all(s))
     elif case == "bad-version":
         s.sendall(rec(BEGIN, 1, struct.pack(">HB5x", 1, 0), version=2))
         report(*read_all(s))
-    elif case == "stall":
-        t0 = time.monotonic()
-        s.sendall(b"\x01\x01\x00\x01")
-        s.settimeout(float(args[0]))
+    elif case == "http":
+        s.sendall(b"GET /api/json_stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        report(*read_all(s))
+    elif case == "params-before-begin":
+        s.sendall(rec(PARAMS, 1, params(env("/ticks"))) + rec(PARAMS, 1) +
+                  rec(STDIN, 1))
+        s.settimeout(0.4)  # well inside the server's params deadline
         try:
-            got = s.recv(1)
+            print("data" if s.recv(1) else "closed")
         except socket.timeout:
-            print("still open after %s" % args[0])
-            return
-        print("closed after %.1f" % (time.monotonic() - t0) if not got else "data")
+            print("ignored")
+        except ConnectionResetError:
+            print("closed")
+    elif case == "truncated-header":
+        s.sendall(begin() + b"\x01\x04\x00\x01\x00")
+        s.shutdown(socket.SHUT_WR)
+        print_closed(wait_closed(s, float(args[0])), args[0])
+    elif case == "truncated-record":
+        s.sendall(begin() + struct.pack(">BBHHBB", 1, PARAMS, 1, 1000, 0, 0) +
+                  b"\x0b\x02REQUEST_MET")
+        s.shutdown(socket.SHUT_WR)
+        print_closed(wait_closed(s, float(args[0])), args[0])
+    elif case == "stall":
+        s.sendall(b"\x01\x01\x00\x01")
+        print_closed(wait_closed(s, float(args[0])), args[0])
     elif case == "half":
         held = []
+        r = rec(PARAMS, 1, params(env("/ticks")))
         for _ in range(int(args[0])):
             c = conn(sock)
-            c.sendall(begin() + b"\x01\x04\x00\x01\x00")
+            c.sendall(begin() + r[:len(r) // 2])
             held.append(c)
         print("holding %d" % len(held), flush=True)
         time.sleep(float(args[1]))
+        closed = 0
+        for c in held:
+            c.setblocking(False)
+            try:
+                if c.recv(65536) == b"":
+                    closed += 1
+            except BlockingIOError:
+                pass
+            except ConnectionResetError:
+                closed += 1
+        print("closed %d of %d" % (closed, len(held)))
     elif case == "big-params":
-        request(s, env("/api/json_stream", HTTP_X_BIG="x" * (int(args[0]) * 1024)))
+        request(s, env("/data-stream?count=1",
+                       HTTP_X_BIG="x" * (int(args[0]) * 1024)))
+        report(*read_all(s))
+    elif case == "body-too-big":
+        request(s, env("/data-stream", CONTENT_LENGTH=str(64 << 20),
+                       REQUEST_METHOD="POST"))
         report(*read_all(s))
     elif case == "two-begins":
         s.sendall(begin() + rec(PARAMS, 1, params(env("/ticks"))) +
@@ -143,7 +239,6 @@ def main():
             if not d:
                 break
             buf += d
-        # find END_REQUEST for id 2
         i, found = 0, None
         while i + 8 <= len(buf):
             _, t, rid, n, pad = struct.unpack(">BBHHB", buf[i:i + 7])
@@ -151,27 +246,45 @@ def main():
                 found = buf[i + 12]
             i += 8 + n + pad
         print("second end %s" % found)
-    elif case == "body-too-big":
-        request(s, env("/data-stream", CONTENT_LENGTH=str(64 << 20),
-                       REQUEST_METHOD="POST"))
-        report(*read_all(s))
     elif case == "keep":
         # FCGI_KEEP_CONN: two requests, one connection (nginx, Apache).
         got = []
         for rid in (1, 2):
-            s.sendall(begin(rid, keep=1) +
-                      rec(PARAMS, rid, params(env("/data-stream"))) +
-                      rec(PARAMS, rid) + rec(STDIN, rid))
+            request(s, env("/data-stream?count=1"), rid=rid, keep=1)
             out, end = read_all(s)
-            got.append("%s/%s" % (out.split(b"\r\n", 1)[0].decode(), end))
+            got.append("%s/%s" % (split_response(out)[0], end))
         print(" ".join(got))
-    elif case == "params-before-begin":
-        s.sendall(rec(PARAMS, 1, params(env("/ticks"))) + rec(PARAMS, 1))
-        s.settimeout(0.4)  # well inside the server's params deadline
-        try:
-            print("data" if s.recv(1) else "closed")
-        except socket.timeout:
-            print("ignored")
+    elif case == "values":
+        q = b"".join(pair(k, b"") for k in
+                     (b"FCGI_MAX_CONNS", b"FCGI_MAX_REQS", b"FCGI_MPXS_CONNS"))
+        s.sendall(rec(GET_VALUES, 0, q))
+        s.settimeout(3)
+        hdr = b""
+        while len(hdr) < 8:
+            d = s.recv(8 - len(hdr))
+            if not d:
+                print("closed")
+                return
+            hdr += d
+        _, t, _, n, pad = struct.unpack(">BBHHB", hdr[:7])
+        body = b""
+        while len(body) < n + pad:
+            body += s.recv(n + pad - len(body))
+        body, pos, out = body[:n], 0, []
+        while pos < len(body):
+            lens = []
+            for _ in range(2):
+                if body[pos] < 128:
+                    lens.append(body[pos])
+                    pos += 1
+                else:
+                    lens.append(struct.unpack(">I", body[pos:pos + 4])[0] & 0x7FFFFFFF)
+                    pos += 4
+            k = body[pos:pos + lens[0]].decode()
+            v = body[pos + lens[0]:pos + lens[0] + lens[1]].decode()
+            pos += lens[0] + lens[1]
+            out.append("%s=%s" % (k, v))
+        print(("type %d " % t if t != GET_VALUES_RESULT else "") + " ".join(sorted(out)))
     else:
         raise SystemExit("unknown case " + case)
 
