@@ -35,6 +35,8 @@
 #define RV_HIDDEN	__attribute__((visibility("hidden")))
 #define RV_MAX_DEPTH	64	/* nesting of one structured item */
 #define RV_MAX_CAPS	16	/* {name} captures in one pattern */
+/* The SSE retry: hint a stream ends with when the server stops. */
+#define SHUTDOWN_RETRY_MS 1000
 #define RV_FLUSH_BULK	(64 * 1024)
 
 /* ------------------------------------------------------------------ */
@@ -160,6 +162,7 @@ struct rv_stream {
 	int			 own_ctype;	/* handler set Content-Type */
 	int			 own_cache;	/* handler set Cache-Control */
 	int			 gone_counted;
+	int			 stopping;	/* a wait saw RV_ESHUTDOWN */
 	struct rv_buf		 out;		/* encoded, not yet written */
 	struct rv_buf		 head;		/* extra header lines */
 	/* writer */

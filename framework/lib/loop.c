@@ -568,7 +568,8 @@ log_access(const struct rv_req *rq)
 	    rq->path != NULL ? rq->path : "-", rq->stream.status,
 	    (unsigned long long)rq->stream.bytes, rq->stream.items, ms,
 	    rq->stream.err == RV_EGONE ? " (client gone)" :
-	    rq->stream.err == RV_ESHUTDOWN ? " (shutdown)" : "");
+	    rq->stream.err == RV_ESHUTDOWN || rq->stream.stopping ?
+	    " (shutdown)" : "");
 }
 
 /* ------------------------------------------------------------------ */

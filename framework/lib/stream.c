@@ -51,6 +51,21 @@ stream_fail(struct rv_stream *s, int err)
 	}
 }
 
+/*
+ * A wait that returns RV_ESHUTDOWN does not break the stream: the handler
+ * is asked to stop, and rv_close() still ends the framing properly, with
+ * a reconnect hint for SSE, so that clients come back to a new server.
+ */
+static void
+wait_failed(struct rv_stream *s, int err)
+{
+
+	if (err == RV_ESHUTDOWN)
+		s->stopping = 1;
+	else
+		stream_fail(s, err);
+}
+
 /* Answer 406: the offer, in media types, goes in the detail. */
 static void
 refuse_406(struct rv_stream *s, const char *offer)
@@ -343,7 +358,7 @@ rv_alive(struct rv_stream *s)
 	if (s->err != RV_OK)
 		return s->err;
 	if ((rc = s->rq->sink->wait(s->rq->sink, 0)) != RV_OK)
-		stream_fail(s, rc);
+		wait_failed(s, rc);
 	return rc;
 }
 
@@ -371,7 +386,7 @@ rv_sleep(struct rv_stream *s, unsigned long ms)
 				slice = left;
 		}
 		if ((rc = s->rq->sink->wait(s->rq->sink, slice)) != RV_OK) {
-			stream_fail(s, rc);
+			wait_failed(s, rc);
 			return rc;
 		}
 		left -= slice;
@@ -431,6 +446,8 @@ rv_close(struct rv_stream *s)
 		return s->err;
 	if (s->in_item)
 		rc = w_item_abort(s, RV_ESTATE);
+	if (s->err == RV_OK && s->stopping && s->ev_retry == 0)
+		s->ev_retry = SHUTDOWN_RETRY_MS;
 	if (s->err == RV_OK && s->ev_retry != 0)
 		w_simple_item(s, RV_ITEM_RETRY, RV_TOK_TEXT, NULL, 0);
 	if (s->err != RV_OK)

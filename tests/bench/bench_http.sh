@@ -1,83 +1,156 @@
 #!/bin/sh
-# bench_http.sh: one small JSON response through one lighttpd, from
-# rivulet, from a raw libfcgi responder (1 thread without lingering
-# close: its best configuration here; and 4 threads) and from a static
-# file of the same bytes.  wrk, interleaved rounds, medians, ratios.
+# bench_http.sh: one small JSON document through one lighttpd
+# (server.stream-response-body = 2, as conf/lighttpd.conf), from
+#   static    lighttpd serving the same bytes as a file
+#   raw1      raw_fcgi, 1 thread, LIBFCGI_OS_CLOSE_POLL_TIMEOUT=0
+#             (its best configuration in /work/shared/notes/baselines.md)
+#   raw4      raw_fcgi, 4 threads, libfcgi defaults
+#   rivulet   the runtime with the demo module: /data-stream?count=1
+# Every target answers the same number of body bytes (the static file
+# and raw_fcgi's body are rivulet's answer fetched once; its timestamp
+# varies, its length does not).  wrk -t2 -c64 -d$DURATION after a 1 s
+# warm-up, rounds interleaved over the targets, medians and ratios.
+# Run by `make bench` (top_builddir, LIGHTTPD, WRK come from it).
 set -u
 : "${top_builddir:?run through make bench}"
 LIGHTTPD=${LIGHTTPD:-/usr/sbin/lighttpd}
 WRK=${WRK:-wrk}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5s}
-export LD_LIBRARY_PATH="$top_builddir/framework/lib/.libs"
-command -v "$WRK" >/dev/null || { echo "bench_http: wrk is required"; exit 1; }
+CONNS=${CONNS:-64}
+RIVULET=$top_builddir/framework/runtime/rivulet
+RAW=$top_builddir/tests/bench/raw_fcgi
+DEMO=$top_builddir/handlers/.libs/demo.so
+
+die() { echo "bench_http: $*" >&2; exit 1; }
+for x in "$LIGHTTPD" "$RIVULET" "$RAW"; do
+	[ -x "$x" ] || die "$x is missing"
+done
+[ -f "$DEMO" ] || die "$DEMO is missing"
+command -v "$WRK" >/dev/null 2>&1 || die "wrk is required (WRK=$WRK)"
+command -v curl >/dev/null 2>&1 || die "curl is required"
+
 T=$(mktemp -d "${TMPDIR:-/tmp}/rivulet-bench.XXXXXX")
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+stop() {
+	trap - EXIT INT TERM
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'listen = unix:%s/riv.sock\nmodule = %s\nlog_level = warn\n' \
-    "$T" "$top_builddir/handlers/.libs/demo.so" >"$T/riv.conf"
-"$top_builddir/framework/runtime/rivulet" -c "$T/riv.conf" 2>"$T/riv.log" &
-PIDS="$PIDS $!"
+# wait_for TEST...: up to 5 s
+wait_for() {
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -le 100 ] || return 1
+		sleep 0.05
+	done
+}
+
+# A free loopback port: bind 0 and read it back.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null) ||
+    PORT=$((20000 + $$ % 30000))
+U="http://127.0.0.1:$PORT"
+
+cat >"$T/rivulet.conf" <<CONF
+listen = unix:$T/rivulet.sock
+module = $DEMO
+log_level = warn
+CONF
+"$RIVULET" -c "$T/rivulet.conf" 2>"$T/rivulet.log" &
+RIVPID=$!
+PIDS="$PIDS $RIVPID"
+wait_for test -S "$T/rivulet.sock" || { cat "$T/rivulet.log" >&2; die "rivulet did not start"; }
+
 mkdir -p "$T/www"
 cat >"$T/lighttpd.conf" <<CONF
 server.modules += ( "mod_fastcgi" )
 server.bind = "127.0.0.1"
 server.port = $PORT
 server.document-root = "$T/www"
+server.upload-dirs = ( "$T" )
 server.errorlog = "$T/lighttpd.log"
 server.stream-response-body = 2
 server.max-connections = 1024
 mimetype.assign = ( ".json" => "application/json" )
 fastcgi.server = (
-	"/data-stream" => (( "socket" => "$T/riv.sock", "check-local" => "disable" )),
+	"/data-stream" => (( "socket" => "$T/rivulet.sock", "check-local" => "disable" )),
 	"/raw1" => (( "socket" => "$T/raw1.sock", "check-local" => "disable" )),
 	"/raw4" => (( "socket" => "$T/raw4.sock", "check-local" => "disable" )),
 )
 CONF
-sleep 0.5
-"$LIGHTTPD" -D -f "$T/lighttpd.conf" &
+"$LIGHTTPD" -D -f "$T/lighttpd.conf" 2>"$T/lighttpd.err" &
 PIDS="$PIDS $!"
-sleep 0.5
-U="http://127.0.0.1:$PORT"
-# The same bytes everywhere: rivulet's answer (its length is fixed).
-curl -s "$U/data-stream?count=1" >"$T/www/small.json"
-LEN=$(wc -c <"$T/www/small.json")
-LIBFCGI_OS_CLOSE_POLL_TIMEOUT=0 "$top_builddir/tests/bench/raw_fcgi" -t 1 \
-    -s "$T/raw1.sock" -b "$T/www/small.json" &
+wait_for curl -s -o /dev/null "$U/" || { cat "$T/lighttpd.err" "$T/lighttpd.log" >&2; die "lighttpd did not start on $PORT"; }
+
+# The body every target sends: rivulet's, once.
+curl -sf -o "$T/www/small.json" "$U/data-stream?count=1" || die "rivulet /data-stream?count=1 failed"
+LEN=$(wc -c <"$T/www/small.json" | tr -d ' ')
+LIBFCGI_OS_CLOSE_POLL_TIMEOUT=0 "$RAW" -t 1 -s "$T/raw1.sock" -b "$T/www/small.json" &
 PIDS="$PIDS $!"
-"$top_builddir/tests/bench/raw_fcgi" -t 4 -s "$T/raw4.sock" -b "$T/www/small.json" &
+"$RAW" -t 4 -s "$T/raw4.sock" -b "$T/www/small.json" &
 PIDS="$PIDS $!"
-sleep 0.5
+wait_for test -S "$T/raw1.sock" && wait_for test -S "$T/raw4.sock" || die "raw_fcgi did not start"
 
 TARGETS="static:/small.json raw1:/raw1 raw4:/raw4 rivulet:/data-stream?count=1"
 for t in $TARGETS; do
-	n=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "$U${t#*:}")
-	[ "$n" = "200 $LEN" ] || { echo "bench_http: ${t%%:*} answered '$n', want '200 $LEN'"; exit 1; }
+	got=$(curl -s -o "$T/check" -w '%{http_code} %{size_download} %{content_type}' "$U${t#*:}")
+	case "$got" in
+	"200 $LEN application/json"*) ;;
+	*) die "${t%%:*} (${t#*:}) answered '$got', want '200 $LEN application/json'" ;;
+	esac
 done
-echo "small JSON response ($LEN bytes) through lighttpd, wrk -t2 -c64 -d$DURATION, $ROUNDS rounds"
+
+echo "bench_http: one $LEN-byte JSON document through lighttpd $("$LIGHTTPD" -v 2>/dev/null | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p'),"
+echo "wrk -t2 -c$CONNS -d$DURATION after a 1 s warm-up, $ROUNDS rounds interleaved over the targets"
+echo "body: $(cat "$T/www/small.json")"
+: >"$T/results"
 for r in $(seq 1 "$ROUNDS"); do
 	for t in $TARGETS; do
-		"$WRK" -t2 -c64 -d1s "$U${t#*:}" >/dev/null 2>&1	# warm-up
-		rps=$("$WRK" -t2 -c64 -d"$DURATION" "$U${t#*:}" 2>&1 |
-		    awk '/Requests\/sec/ {print $2} /Non-2xx|Socket errors/ {print "ERR " $0 > "/dev/stderr"}')
-		echo "${t%%:*} $rps" >>"$T/results"
+		"$WRK" -t2 -c"$CONNS" -d1s "$U${t#*:}" >/dev/null 2>&1
+		"$WRK" -t2 -c"$CONNS" -d"$DURATION" "$U${t#*:}" >"$T/wrk.out" 2>&1
+		rps=$(awk '/^Requests\/sec/ {print $2}' "$T/wrk.out")
+		bad=$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$T/wrk.out")
+		[ -n "$rps" ] || { cat "$T/wrk.out" >&2; die "wrk failed on ${t%%:*}"; }
+		echo "${t%%:*} $rps $bad" >>"$T/results"
+		printf '  round %d %-8s %10.0f req/s  errors %s\n' "$r" "${t%%:*}" "$rps" "$bad"
 	done
 done
-python3 - "$T/results" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    k, v = line.split()
-    rows.setdefault(k, []).append(float(v))
-med = {k: statistics.median(v) for k, v in rows.items()}
-print("\n%-10s %12s %10s   rounds" % ("target", "req/s", "x static"))
-for k in ("static", "raw1", "raw4", "rivulet"):
-    print("%-10s %12.0f %10.2f   %s" % (k, med[k], med[k] / med["static"],
-          " ".join("%.0f" % x for x in rows[k])))
-best = max(med["raw1"], med["raw4"])
-ratio = med["rivulet"] / best
-print("\nrivulet / best raw libfcgi  %.2fx  (goal >= 0.95)  %s" %
-      (ratio, "PASS" if ratio >= 0.95 else "MISS"))
-PY
+kill -0 "$RIVPID" 2>/dev/null || echo "bench_http: WARNING: rivulet died during the run" >&2
+# log_level = warn: anything but the start-up line is worth seeing.
+if grep -qv ': serving ' "$T/rivulet.log"; then
+	echo "rivulet stderr:"
+	grep -v ': serving ' "$T/rivulet.log" | head -20
+fi
+
+awk '
+function median(k,   a, n, i, j, x) {
+	n = split(vals[k], a, " ")
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			x = a[j]; a[j] = a[j - 1]; a[j - 1] = x
+		}
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ vals[$1] = vals[$1] " " $2; shown[$1] = shown[$1] sprintf(" %.0f", $2); errs[$1] += $3 }
+END {
+	split("static raw1 raw4 rivulet", order, " ")
+	names["static"] = "lighttpd static file"
+	names["raw1"] = "raw libfcgi, 1 thread, no linger"
+	names["raw4"] = "raw libfcgi, 4 threads"
+	names["rivulet"] = "rivulet /data-stream?count=1"
+	for (i = 1; i <= 4; i++) med[order[i]] = median(order[i])
+	printf "\n%-34s %10s %9s %7s   %s\n", "target", "req/s", "x static", "errors", "rounds"
+	for (i = 1; i <= 4; i++) {
+		k = order[i]
+		printf "%-34s %10.0f %9.2f %7d  %s\n", names[k], med[k], med[k] / med["static"], errs[k], shown[k]
+	}
+	best = med["raw1"] > med["raw4"] ? "raw1" : "raw4"
+	ratio = med["rivulet"] / med[best]
+	printf "\nrivulet / best raw libfcgi (%s)   %.2f  goal >= 0.95  %s\n", best, ratio, (ratio >= 0.95 ? "PASS" : "MISS")
+	printf "rivulet / raw libfcgi 4 threads    %.2f\n", med["rivulet"] / med["raw4"]
+}' "$T/results"

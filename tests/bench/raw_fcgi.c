@@ -1,9 +1,14 @@
 /*
- * raw_fcgi.c: the baseline, a minimal libfcgi responder as people write
- * them: threads in FCGX_Accept_r loops answering one small document.
+ * raw_fcgi.c: the baseline for bench_http.sh, a minimal libfcgi
+ * responder as people write them: N threads in FCGX_Accept_r loops,
+ * each answering one small JSON document.
+ *
  *   raw_fcgi [-t THREADS] [-s SOCKET] [-b BODYFILE]
- * Without -s it serves the socket on fd 0.  The body is the contents
- * of BODYFILE (so it matches the other targets byte for byte).
+ *
+ * Without -s it serves the listening socket on fd 0 (lighttpd's
+ * bin-path, spawn-fcgi).  The body is BODYFILE's bytes, so that it
+ * matches the other targets byte for byte; {"ok":true} without one.
+ * libfcgi reads LIBFCGI_OS_CLOSE_POLL_TIMEOUT itself.
  */
 #include <fcgiapp.h>
 #include <pthread.h>
@@ -13,9 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static int	 listen_fd;
-static char	 body[4096];
-static size_t	 body_len;
+static const char	 head[] = "Status: 200 OK\r\n"
+			    "Content-Type: application/json\r\n\r\n";
+static int		 listen_fd;
+static char		 body[4096];
+static int		 body_len;
 
 static void *
 serve(void *arg)
@@ -23,11 +30,11 @@ serve(void *arg)
 	FCGX_Request	 rq;
 
 	(void)arg;
-	FCGX_InitRequest(&rq, listen_fd, 0);
+	if (FCGX_InitRequest(&rq, listen_fd, 0) != 0)
+		return NULL;
 	while (FCGX_Accept_r(&rq) >= 0) {
-		FCGX_PutS("Status: 200 OK\r\nContent-Type: application/json\r\n"
-		    "\r\n", rq.out);
-		FCGX_PutStr(body, (int)body_len, rq.out);
+		FCGX_PutStr(head, (int)sizeof(head) - 1, rq.out);
+		FCGX_PutStr(body, body_len, rq.out);
 		FCGX_Finish_r(&rq);
 	}
 	return NULL;
@@ -45,37 +52,64 @@ int
 main(int argc, char *argv[])
 {
 	const char	*sock = NULL, *bodyfile = NULL;
-	pthread_t	*t;
+	pthread_t	 t;
 	FILE		*f;
-	int		 ch, i, n = 1;
+	size_t		 n;
+	int		 ch, i, nthreads = 1;
 
 	while ((ch = getopt(argc, argv, "t:s:b:")) != -1)
 		switch (ch) {
-		case 't': n = atoi(optarg); break;
-		case 's': sock = optarg; break;
-		case 'b': bodyfile = optarg; break;
+		case 't':
+			nthreads = atoi(optarg);
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'b':
+			bodyfile = optarg;
+			break;
 		default:
-			fprintf(stderr, "usage: raw_fcgi [-t N] [-s SOCK] "
-			    "[-b FILE]\n");
-			return 2;
+			goto usage;
 		}
-	if (bodyfile != NULL && (f = fopen(bodyfile, "rb")) != NULL) {
-		body_len = fread(body, 1, sizeof(body), f);
+	if (nthreads < 1 || nthreads > 256 || optind != argc)
+		goto usage;
+	if (bodyfile != NULL) {
+		if ((f = fopen(bodyfile, "rb")) == NULL) {
+			perror(bodyfile);
+			return 1;
+		}
+		n = fread(body, 1, sizeof(body), f);
+		if (ferror(f) || (!feof(f) && fgetc(f) != EOF)) {
+			fprintf(stderr, "%s: unreadable or over %zu bytes\n",
+			    bodyfile, sizeof(body));
+			return 1;
+		}
 		fclose(f);
 	} else {
-		strcpy(body, "{\"ok\":true}");
-		body_len = strlen(body);
+		n = strlen("{\"ok\":true}");
+		memcpy(body, "{\"ok\":true}", n);
 	}
+	body_len = (int)n;
+
 	/* Before FCGX_Init, or libfcgi's own handler keeps us alive. */
 	signal(SIGTERM, on_term);
-	FCGX_Init();
-	listen_fd = sock != NULL ? FCGX_OpenSocket(sock, 1024) : 0;
-	if (listen_fd < 0 || n < 1)
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "raw_fcgi: FCGX_Init failed\n");
 		return 1;
-	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
+	}
+	if (sock != NULL && (listen_fd = FCGX_OpenSocket(sock, 1024)) < 0) {
+		fprintf(stderr, "raw_fcgi: cannot listen on %s\n", sock);
 		return 1;
-	for (i = 1; i < n; i++)
-		pthread_create(&t[i], NULL, serve, NULL);
+	}
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&t, NULL, serve, NULL) != 0) {
+			fprintf(stderr, "raw_fcgi: pthread_create failed\n");
+			return 1;
+		}
 	serve(NULL);
 	return 0;
+usage:
+	fprintf(stderr, "usage: raw_fcgi [-t THREADS] [-s SOCKET] "
+	    "[-b BODYFILE]\n");
+	return 2;
 }
