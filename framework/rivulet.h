@@ -63,6 +63,7 @@ enum rv_err {
 	RV_ESHUTDOWN,	/* the server is stopping: end the stream */
 	RV_ENOTFOUND,	/* no such route, module, encoder or file */
 	RV_EABI,	/* a module or encoder built for another ABI */
+	RV_EBUSY,	/* over a concurrency limit: try again later */
 	RV_ERR__MAX
 };
 
@@ -242,6 +243,51 @@ RV_API void rv_log(const struct rv_req *, enum rv_log_level,
     const char *, ...) RV_PRINTF(3, 4);
 
 /* ------------------------------------------------------------------ */
+/* Channels: publish/subscribe across every stream of the server        */
+
+/*
+ * A channel is a name plus an optional topic ("chat", "room-1").  Each
+ * published item gets an id "<ms>-<seq>", monotonic per channel, and
+ * stays in the channel's history (channel_history items, for
+ * channel_history_age_ms).
+ *
+ * rv_subscribe(): after the handler returns RV_OK, the server holds the
+ * stream without a thread and sends it every item published on the
+ * channel, each in the stream's own framing (an SSE event with its id;
+ * an NDJSON line, ...).  A client that comes back with Last-Event-ID
+ * (the header, or ?lastEventId=) first gets what it missed from the
+ * history, in order and without duplicates.  If that is no longer
+ * there, it gets an event "reset" {"reason":"history","lastEventId":..}
+ * and then the history that is left: reload your state on it.  A slow
+ * client that had items skipped gets "reset" {"reason":"slow",
+ * "skipped":N}.  The handler may also keep running and sending its own
+ * items after rv_subscribe(): channel items are written during its
+ * rv_sleep() calls.  RV_EBUSY: over max_subscribers or
+ * max_channel_subscribers; a 503 with Retry-After was answered if
+ * nothing had been sent yet, else an error item ended the stream.
+ */
+RV_API int rv_subscribe(struct rv_stream *, const char *channel,
+    const char *topic);
+/*
+ * Publish one item built as with rv_packf(), with an SSE event name
+ * (NULL: none).  From any thread.  RV_EINVAL: a bad name or format;
+ * RV_ETOOBIG: delivery is too far behind (the item is in the history
+ * but live subscribers will not get it: counted as lost).
+ */
+RV_API int rv_publishf(struct rv_req *, const char *channel,
+    const char *topic, const char *event, const char *fmt, ...);
+RV_API int rv_server_publishf(struct rv_server *, const char *channel,
+    const char *topic, const char *event, const char *fmt, ...);
+RV_API int rv_vpublishf(struct rv_server *, const char *channel,
+    const char *topic, const char *event, const char *fmt, va_list);
+/* One MessagePack value; its id is written to idbuf (may be NULL). */
+RV_API int rv_publish_msgpack(struct rv_server *, const char *channel,
+    const char *topic, const char *event, const void *, size_t,
+    char *idbuf, size_t idlen);
+/* The server a request came to (to publish from other threads). */
+RV_API struct rv_server *rv_req_server(const struct rv_req *);
+
+/* ------------------------------------------------------------------ */
 /* Encoders                                                             */
 
 enum rv_item_kind {
@@ -386,6 +432,20 @@ struct rv_limits {
 	unsigned long params_timeout_ms;	/* to receive a request's params */
 	unsigned long write_timeout_ms;	/* a client that reads nothing */
 	size_t thread_stack;	/* bytes of stack per handler thread */
+	/* channels */
+	size_t channel_history;	/* items kept per channel for resuming */
+	unsigned long channel_history_age_ms;	/* and their age, 0: no bound */
+	size_t channel_queue;	/* bytes unread by one subscriber, at most */
+	int channel_slow;	/* RV_SLOW_DROP or RV_SLOW_SKIP past that */
+	unsigned max_subscribers;	/* in this server (503 beyond) */
+	unsigned max_channel_subscribers;	/* in one channel, 0: no own bound */
+};
+
+/* What happens to a subscriber that reads too slowly. */
+enum rv_slow {
+	RV_SLOW_DROP,	/* end its stream with an error item */
+	RV_SLOW_SKIP,	/* skip items until it catches up, then say so */
+	RV_SLOW__MAX
 };
 
 RV_API struct rv_server *rv_server_new(void);

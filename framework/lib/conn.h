@@ -23,6 +23,7 @@ enum conn_tq {
 	TQ_REQUEST,	/* a request arriving: params_timeout */
 	TQ_KEEP,	/* a kept connection between requests */
 	TQ_CLOSE,	/* answered: flushing, reading the rest */
+	TQ_SUB,		/* a channel subscriber: heartbeat when idle */
 	TQ__MAX
 };
 
@@ -56,6 +57,8 @@ RV_HIDDEN int64_t now_ms(void);
  * hand a kept connection back to the loop for its next request.
  */
 RV_HIDDEN void	 conn_release(struct rv_server *, struct conn *);
+/* A handler thread hands a subscribed stream's connection to the loop. */
+RV_HIDDEN void	 conn_adopt(struct rv_server *, struct conn *);
 /* The access log line of a finished request. */
 RV_HIDDEN void	 log_access(const struct rv_req *);
 

@@ -18,6 +18,7 @@ static const char *const rv_errs[RV_ERR__MAX] = {
 	[RV_ESHUTDOWN] = "the server is stopping",
 	[RV_ENOTFOUND] = "not found",
 	[RV_EABI] = "built for another ABI",
+	[RV_EBUSY] = "over a concurrency limit: try again later",
 };
 
 const char *

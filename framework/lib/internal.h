@@ -163,6 +163,7 @@ struct rv_stream {
 	int			 own_cache;	/* handler set Cache-Control */
 	int			 gone_counted;
 	int			 stopping;	/* a wait saw RV_ESHUTDOWN */
+	struct sub		*sub;		/* rv_subscribe(): channel.h */
 	struct rv_buf		 out;		/* encoded, not yet written */
 	struct rv_buf		 head;		/* extra header lines */
 	/* writer */
@@ -331,6 +332,7 @@ struct rv_server {
 	int			 stop_evfd;	/* readable for good once stopping */
 	struct pool		*pool;
 	struct loopstate	*loop;		/* while serving */
+	struct hub		*hub;		/* channels: channel.h */
 	/* counters */
 	atomic_ulong		 n_requests;
 	atomic_ulong		 n_gone;	/* streams whose client left */

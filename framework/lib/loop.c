@@ -36,6 +36,7 @@
 #include "internal.h"
 #include "fcgi.h"
 #include "conn.h"
+#include "channel.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define READS_PER_EVENT	4		/* then the other connections */
@@ -48,6 +49,7 @@
 #define BATCH		16		/* records a sendmsg */
 #define WRITE_SLICE_MS	250		/* a blocked write: see stop */
 #define DISCARD_MAX	(256 * 1024)	/* read before a close, max */
+#define SUB_HEARTBEAT_MS 30000		/* subscribers, with heartbeat 0 */
 
 struct tqueue {
 	struct conn	*head, *tail;	/* by deadline (one span) */
@@ -353,10 +355,11 @@ static int
 conn_wait(struct rv_sink *sk, unsigned long ms)
 {
 	struct conn	*c = (struct conn *)sk;
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
+	struct sub	*sb;
 	int64_t		 end, left;
 	nfds_t		 nfd;
-	int		 n;
+	int		 n, rc;
 
 	if (ms > (unsigned long)INT32_MAX * 1000UL)
 		ms = (unsigned long)INT32_MAX * 1000UL;
@@ -374,12 +377,22 @@ conn_wait(struct rv_sink *sk, unsigned long ms)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = c->fd;
 		pfd[1].events = POLLIN | POLLRDHUP;
-		pfd[0].revents = pfd[1].revents = 0;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
 		nfd = c->ended || c->cut ? 1 : 2;
+		/* A subscribed handler: channel items wake its waits. */
+		sb = c->rq != NULL ? c->rq->stream.sub : NULL;
+		if (nfd == 2 && sb != NULL && !c->rq->stream.in_item) {
+			pfd[2].fd = sb->evfd;
+			pfd[2].events = POLLIN;
+			nfd = 3;
+		}
 		n = poll(pfd, nfd, left > INT_MAX ? INT_MAX : (int)left);
 		if (n < 0 && errno != EINTR)
 			return RV_EIO;
-		if (n > 0 && nfd == 2 && pfd[1].revents != 0)
+		if (n > 0 && nfd == 3 && pfd[2].revents != 0 &&
+		    (rc = hub_drain_inbox(sb)) != RV_OK)
+			return rc;
+		if (n > 0 && nfd >= 2 && pfd[1].revents != 0)
 			peer_input(c);
 		else if (n == 0 && left <= INT_MAX)
 			return RV_OK;
@@ -806,9 +819,15 @@ conn_writable(struct rv_server *srv, struct conn *c)
 		conn_close(srv, c);
 }
 
+static void	 sub_event(struct rv_server *, struct conn *, uint32_t);
+
 static void
 on_event(struct rv_server *srv, struct conn *c, uint32_t events)
 {
+	if (c->rq != NULL && c->rq->stream.sub != NULL) {
+		sub_event(srv, c, events);
+		return;
+	}
 
 	if (events & EPOLLOUT) {
 		conn_writable(srv, c);
@@ -843,6 +862,146 @@ conn_release(struct rv_server *srv, struct conn *c)
 	(void)!write(srv->stopfd, &one, sizeof(one));
 }
 
+void
+loop_wake(struct rv_server *srv)
+{
+	uint64_t	 one = 1;
+
+	(void)!write(srv->stopfd, &one, sizeof(one));
+}
+
+void
+conn_adopt(struct rv_server *srv, struct conn *c)
+{
+	struct loopstate	*L = srv->loop;
+
+	pthread_mutex_lock(&L->done_mu);
+	c->qnext = L->done;
+	L->done = c;
+	pthread_mutex_unlock(&L->done_mu);
+	loop_wake(srv);
+}
+
+/* ------------------------------------------------------------------ */
+/* Channel subscribers: streams the loop holds for the hub             */
+
+void
+loop_sub_wrote(struct rv_server *srv, struct conn *c)
+{
+
+	tq_put(srv->loop, c, TQ_SUB);
+	if (conn_watch(srv->loop, c) != 0)
+		atomic_store(&c->gone, 1);	/* ended at its next event */
+}
+
+/*
+ * The subscriber leaves (client gone, too slow, server stopping): end
+ * its framing if the client can still get it, log, and then as any
+ * answered request (a kept connection serves again).
+ */
+void
+loop_sub_end(struct rv_server *srv, struct conn *c)
+{
+	struct rv_stream	*s = &c->rq->stream;
+
+	if (s->sub != NULL)
+		hub_unsubscribe(srv->hub, s->sub);
+	if (atomic_load(&c->gone))
+		stream_fail(s, RV_EGONE);
+	stream_end_ret(s, RV_OK);
+	log_access(c->rq);
+	(void)request_over(srv, c);
+}
+
+/* A handler handed its subscribed stream over: the loop holds it now. */
+static void
+sub_adopted(struct rv_server *srv, struct conn *c)
+{
+	struct rv_stream	*s = &c->rq->stream;
+
+	if (atomic_load(&srv->stopping)) {
+		s->stopping = 1;
+		loop_sub_end(srv, c);
+		return;
+	}
+	if (hub_adopt(srv->hub, s->sub) != RV_OK || s->err != RV_OK) {
+		loop_sub_end(srv, c);
+		return;
+	}
+	loop_sub_wrote(srv, c);
+}
+
+/*
+ * Input on a subscriber's connection: only an EOF, an ABORT_REQUEST or
+ * garbage matter (the client left); protocol replies are queued after
+ * the records already queued, never sent with a wait.
+ */
+static void
+sub_input(struct conn *c)
+{
+	size_t		 used, off;
+	enum fcgi_ev	 ev;
+	ssize_t		 n;
+
+	for (;;) {
+		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+			atomic_store(&c->gone, 1);
+			return;
+		}
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK,
+		    MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			atomic_store(&c->gone, 1);
+			return;
+		}
+		c->rbuf.len += (size_t)n;
+		for (off = 0; off < c->rbuf.len; off += used) {
+			ev = fcgi_feed(&c->fp, (unsigned char *)c->rbuf.p + off,
+			    c->rbuf.len - off, &used, &c->wbuf);
+			if (ev == FCGI_EV_ABORT || ev == FCGI_EV_BAD) {
+				atomic_store(&c->gone, 1);
+				c->cut = ev == FCGI_EV_BAD;
+				return;
+			}
+			if (ev == FCGI_EV_NONE && used == 0)
+				break;
+		}
+		memmove(c->rbuf.p, c->rbuf.p + off, c->rbuf.len - off);
+		c->rbuf.len -= off;
+	}
+}
+
+static void
+sub_event(struct rv_server *srv, struct conn *c, uint32_t events)
+{
+
+	if ((events & EPOLLOUT) && flush_nowait(c) != 0)
+		atomic_store(&c->gone, 1);
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		sub_input(c);
+	if (atomic_load(&c->gone) || c->cut) {
+		loop_sub_end(srv, c);
+		return;
+	}
+	if (conn_watch(srv->loop, c) != 0)
+		loop_sub_end(srv, c);
+}
+
+/* An idle subscriber: a heartbeat, which is also how departures show. */
+static void
+sub_heartbeat(struct rv_server *srv, struct conn *c)
+{
+
+	if (rv_comment(&c->rq->stream, "") != RV_OK || atomic_load(&c->gone))
+		loop_sub_end(srv, c);
+	else
+		loop_sub_wrote(srv, c);
+}
+
 /* Kept connections back from their handlers: the next request. */
 static void
 take_done(struct rv_server *srv)
@@ -859,6 +1018,10 @@ take_done(struct rv_server *srv)
 		c->qnext = NULL;
 		c->handler = 0;
 		conn_link(L, c);
+		if (c->rq != NULL && c->rq->stream.sub != NULL) {
+			sub_adopted(srv, c);
+			continue;
+		}
 		if (atomic_load(&srv->stopping)) {
 			conn_close(srv, c);
 			continue;
@@ -932,6 +1095,10 @@ expire(struct rv_server *srv, int64_t t)
 
 	for (q = 0; q < TQ__MAX; q++)
 		while ((c = L->tq[q].head) != NULL && c->deadline <= t) {
+			if (q == TQ_SUB) {
+				sub_heartbeat(srv, c);
+				continue;
+			}
 			/*
 			 * Its bytes may be waiting behind a long round of other
 			 * events: read them first (that may re-arm, answer or
@@ -991,6 +1158,8 @@ loop_new(struct rv_server *srv, int listenfd)
 	L->tq[TQ_REQUEST].span = (int64_t)srv->lim.params_timeout_ms;
 	L->tq[TQ_KEEP].span = KEEP_IDLE_MS;
 	L->tq[TQ_CLOSE].span = CLOSE_MS;
+	L->tq[TQ_SUB].span = srv->lim.heartbeat_ms > 0 ?
+	    (int64_t)srv->lim.heartbeat_ms : SUB_HEARTBEAT_MS;
 	if (getsockname(listenfd, (struct sockaddr *)&ss, &sl) == 0)
 		L->tcp = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 	if ((fl = fcntl(listenfd, F_GETFL)) < 0 ||
@@ -1030,11 +1199,22 @@ static void
 stop_begin(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
+	struct conn		*c, *next;
 
 	if (L->listening)
 		epoll_ctl(L->epfd, EPOLL_CTL_DEL, L->listenfd, NULL);
 	L->listening = 0;
 	L->accept_resume = 0;
+	take_done(srv);
+	hub_run(srv->hub);
+	/* Subscribers end their framing, with a reconnect hint for SSE. */
+	for (c = L->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->rq != NULL && c->rq->stream.sub != NULL) {
+			c->rq->stream.stopping = 1;
+			loop_sub_end(srv, c);
+		}
+	}
 	while (L->conns != NULL)
 		conn_close(srv, L->conns);
 	/* Running handlers see stop_evfd and srv->stopping by themselves. */
@@ -1069,6 +1249,7 @@ loop_once(struct rv_server *srv, int cap)
 	if (woke) {
 		(void)!read(srv->stopfd, &v, sizeof(v));
 		take_done(srv);
+		hub_run(srv->hub);
 	}
 	expire(srv, now_ms());
 	if (L->accept_resume != 0 && now_ms() >= L->accept_resume &&

@@ -17,6 +17,7 @@
 
 #include "internal.h"
 #include "conn.h"
+#include "channel.h"
 
 #define IDLE_EXIT_S	30
 #define KEEP_THREADS	2
@@ -58,6 +59,23 @@ async_signals(sigset_t *set)
 	sigaddset(set, SIGALRM);
 }
 
+/*
+ * A subscribed stream whose handler returned well: its head and items
+ * go out now, then the loop holds it (no thread) for channel items.
+ */
+static int
+handover(struct rv_server *srv, struct conn *c, int ret)
+{
+	struct rv_stream	*s = &c->rq->stream;
+
+	if (ret != RV_OK || s->err != RV_OK || s->state == SS_CLOSED ||
+	    s->in_item || atomic_load(&c->gone) ||
+	    atomic_load(&srv->stopping) || rv_flush(s) != RV_OK)
+		return 0;
+	conn_adopt(srv, c);
+	return 1;
+}
+
 static void
 run(struct pool *p, struct conn *c)
 {
@@ -67,6 +85,10 @@ run(struct pool *p, struct conn *c)
 
 	atomic_fetch_add(&srv->n_active, 1);
 	ret = rq->route->handler(rq);
+	if (rq->stream.sub != NULL && handover(srv, c, ret)) {
+		atomic_fetch_sub(&srv->n_active, 1);
+		return;
+	}
 	stream_end_ret(&rq->stream, ret);
 	if (ret != RV_OK && ret != RV_EGONE && ret != RV_ESHUTDOWN &&
 	    ret != RV_ECLOSED)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "channel.h"
 #include "conn.h"
 
 #define MAX_HANDLERS_LIMIT	100000
@@ -39,6 +40,12 @@ rv_server_new(void)
 	srv->lim.params_timeout_ms = 5000;
 	srv->lim.write_timeout_ms = 30000;
 	srv->lim.thread_stack = 256 * 1024;
+	srv->lim.channel_history = 1000;
+	srv->lim.channel_history_age_ms = 3600 * 1000;
+	srv->lim.channel_queue = 256 * 1024;
+	srv->lim.channel_slow = RV_SLOW_DROP;
+	srv->lim.max_subscribers = 20000;
+	srv->lim.max_channel_subscribers = 0;
 	atomic_init(&srv->stopping, 0);
 	atomic_init(&srv->n_requests, 0);
 	atomic_init(&srv->n_gone, 0);
@@ -46,6 +53,7 @@ rv_server_new(void)
 	srv->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	srv->stop_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (srv->stopfd < 0 || srv->stop_evfd < 0 ||
+	    (srv->hub = hub_new(srv)) == NULL ||
 	    (srv->pool = pool_new(srv)) == NULL) {
 		rv_server_free(srv);
 		return NULL;
@@ -79,6 +87,7 @@ rv_server_free(struct rv_server *srv)
 			srv->mods[i - 1].mod->fini(srv->mods[i - 1].data);
 	for (i = 0; i < srv->nroutes; i++)
 		route_free(&srv->routes[i]);
+	hub_free(srv->hub);
 	if (srv->stopfd >= 0)
 		close(srv->stopfd);
 	if (srv->stop_evfd >= 0)
@@ -106,7 +115,9 @@ rv_server_set_limits(struct rv_server *srv, const struct rv_limits *l)
 	if (l->max_params < 1024 || l->max_item < 1024 ||
 	    l->max_handlers == 0 || l->max_handlers > MAX_HANDLERS_LIMIT ||
 	    l->params_timeout_ms == 0 ||
-	    (l->thread_stack != 0 && l->thread_stack < 64 * 1024))
+	    (l->thread_stack != 0 && l->thread_stack < 64 * 1024) ||
+	    l->channel_slow < 0 || l->channel_slow >= RV_SLOW__MAX ||
+	    l->channel_queue < 1024)
 		return RV_EINVAL;
 	srv->lim = *l;
 	return RV_OK;

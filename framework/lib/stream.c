@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "channel.h"
 
 static struct rv_req *
 stream_req(struct rv_stream *s)
@@ -558,6 +559,10 @@ stream_end_ret(struct rv_stream *s, int ret)
 {
 	struct rv_req	*rq = stream_req(s);
 
+	if (s->sub != NULL) {
+		hub_cancel(s->sub);
+		s->sub = NULL;
+	}
 	if (s->state == SS_NONE) {
 		s->rq = rq;
 		s->state = SS_CLOSED;

@@ -38,7 +38,7 @@ struct ctx {
 
 enum kind {
 	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
-	K_SIZE, K_MS, K_COUNT
+	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW
 };
 
 struct key {
@@ -67,6 +67,13 @@ static const struct key keys[] = {
 	{ "max_item",		K_SIZE,	L(max_item), KIB, SIZE_MAX },
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
+	{ "channel_history",	K_ZCOUNT, L(channel_history), 0, 1000000 },
+	{ "channel_history_age", K_MS,	L(channel_history_age_ms), 0, DAY_MS },
+	{ "channel_queue",	K_SIZE,	L(channel_queue), KIB, GIB },
+	{ "channel_slow",	K_SLOW,	L(channel_slow), 0, 0 },
+	{ "max_subscribers",	K_COUNT, L(max_subscribers), 1, 1000000 },
+	{ "max_channel_subscribers", K_COUNT, L(max_channel_subscribers), 0,
+	    1000000 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -168,6 +175,8 @@ parse_ms(const char *v, unsigned long long *out)
 		mul = 1000;
 	else if (strcmp(end, "m") == 0)
 		mul = 60000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600000;
 	else if (*end == '\0' && n == 0)
 		mul = 1;
 	else
@@ -203,19 +212,22 @@ set_number(struct ctx *x, struct config *c, const struct key *k,
 	case K_MS:
 		if (parse_ms(v, &n) != 0)
 			return fail(x, "%s: '%s' is not a duration (a number "
-			    "with ms, s or m: 500ms, 15s, 2m)", k->name,
+			    "with ms, s, m or h: 500ms, 15s, 2m, 1h)", k->name,
 			    shown(v, b));
 		if (n < k->min || n > k->max)
 			return fail(x, "%s: %s is out of range (%llums to "
 			    "24h)", k->name, shown(v, b), k->min);
 		*(unsigned long *)p = (unsigned long)n;
 		return 0;
-	default:	/* K_COUNT */
+	default:	/* K_COUNT, K_ZCOUNT */
 		if (parse_digits(v, &n, &v) != 0 || *v != '\0' ||
 		    n < k->min || n > k->max)
 			return fail(x, "%s: not a number from %llu to %llu",
 			    k->name, k->min, k->max);
-		*(unsigned *)p = (unsigned)n;
+		if (k->kind == K_ZCOUNT)
+			*(size_t *)p = (size_t)n;
+		else
+			*(unsigned *)p = (unsigned)n;
 		return 0;
 	}
 }
@@ -311,6 +323,11 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 		return set_mode(x, c, v);
 	case K_LEVEL:
 		return set_level(x, c, v);
+	case K_SLOW:
+		if (strcmp(v, "drop") != 0 && strcmp(v, "skip") != 0)
+			return fail(x, "channel_slow: must be drop or skip");
+		c->lim.channel_slow = v[0] == 'd' ? RV_SLOW_DROP : RV_SLOW_SKIP;
+		return 0;
 	case K_LISTEN: case K_PATH: case K_MOUNT:
 		return set_string(x, c, k, v);
 	default:

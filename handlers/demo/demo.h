@@ -26,6 +26,8 @@ int	 demo_stocks(struct rv_req *);
 int	 demo_feed(struct rv_req *);
 int	 demo_ping(struct rv_req *);
 int	 demo_stream_users(struct rv_req *);
+int	 demo_chat_events(struct rv_req *);
+int	 demo_chat_send(struct rv_req *);
 
 extern const struct rv_encoder demo_xml_encoder;
 

@@ -21,6 +21,8 @@ static const struct rv_route routes[] = {
 	RV_GET("/data-stream", demo_data_stream),
 	RV_GET("/export/users.csv", demo_export_users),
 	RV_GET("/events", demo_events),
+	RV_GET("/chat/events", demo_chat_events),
+	RV_POST("/chat/send", demo_chat_send),
 	RV_GET("/dashboard/metrics", demo_dashboard),
 	RV_GET("/stocks/{symbol}/stream", demo_stocks),
 	RV_GET("/feed", demo_feed),

@@ -188,8 +188,9 @@ START_TEST(sizes_and_durations)
 	bad("max_item = 1\n", "out of range");
 	bad("thread_stack = 4K\n", "thread_stack: at least 64K");
 	bad("thread_stack = 2G\n", "out of range");
-	bad("heartbeat = 5h\n", "heartbeat: '5h' is not a duration");
-	bad("heartbeat = 15\n", "not a duration (a number with ms, s or m");
+	bad("heartbeat = 5d\n", "heartbeat: '5d' is not a duration");
+	bad("heartbeat = 25h\n", "heartbeat: 25h is out of range");
+	bad("heartbeat = 15\n", "not a duration (a number with ms, s, m or h");
 	bad("heartbeat = ms\n", "not a duration");
 	bad("heartbeat = -5s\n", "not a duration");
 	bad("heartbeat = 5 s\n", "not a duration");

@@ -1,0 +1,100 @@
+/*
+ * channel.h: the embedded channel hub.  Never installed.
+ *
+ * Publishers (any thread) append to a channel's bounded history under
+ * the hub's mutex and queue the message for delivery; the event loop
+ * delivers.  A subscription lives in one of three places:
+ *
+ *   pending   rv_subscribe() made it in a handler thread; the loop has
+ *             not seen it yet (hub->pending).
+ *   handler   on its channel's list, the handler still runs: messages
+ *             go to its inbox (under the mutex) and an eventfd wakes
+ *             the handler's waits, which write them.
+ *   loop      the handler returned: the loop owns the connection and
+ *             writes messages itself.  No thread waits for it.
+ *
+ * A channel's subscriber list and everything of a loop-mode sub belong
+ * to the loop thread alone; the inbox and the dead flag to the mutex.
+ */
+#ifndef RV_CHANNEL_H
+#define RV_CHANNEL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct conn;
+
+/* One published item: shared by the history and every inbox. */
+struct chmsg {
+	atomic_uint	 refs;
+	uint64_t	 ms, seq;	/* the id: "<ms>-<seq>" */
+	int64_t		 born;		/* monotonic ms, for the age bound */
+	char		 id[44];
+	char		*event;		/* NULL: none */
+	size_t		 len;
+	unsigned char	 data[];	/* one MessagePack value */
+};
+
+enum sub_where {
+	SUB_PENDING,
+	SUB_HANDLER,
+	SUB_LOOP
+};
+
+struct channel;
+
+struct sub {
+	struct hub	*hub;
+	struct channel	*ch;
+	struct conn	*c;
+	struct rv_stream *s;
+	enum sub_where	 where;
+	uint64_t	 last_ms, last_seq;	/* last id written */
+	int		 resume;		/* a Last-Event-ID came */
+	int		 evfd;			/* handler mode: wake */
+	/* Under hub->mu: */
+	int		 dead;			/* the handler gave it up */
+	struct chmsg	**inbox;
+	size_t		 ninbox, capinbox;
+	int		 inbox_full;		/* items were dropped */
+	/* The loop's: */
+	unsigned long	 skipped;		/* slow: items not sent */
+	int		 lagging;
+	struct sub	*prev, *next;		/* channel list */
+	struct sub	*qnext;			/* pending / cancelled */
+};
+
+struct hub_stats {
+	unsigned long	 channels, subscribers, published, delivered;
+	unsigned long	 dropped_slow, skipped_slow, gaps;
+};
+
+struct hub;
+
+RV_HIDDEN struct hub *hub_new(struct rv_server *);
+RV_HIDDEN void	 hub_free(struct hub *);
+/* Handler thread: subscribe s; RV_EBUSY over a limit. */
+RV_HIDDEN int	 hub_subscribe(struct hub *, struct rv_stream *,
+		    const char *channel, const char *topic,
+		    const char *last_id);
+/* Handler thread: the handler ended without handing s over. */
+RV_HIDDEN void	 hub_cancel(struct sub *);
+/* Handler thread: write what the inbox holds into s (handler mode). */
+RV_HIDDEN int	 hub_drain_inbox(struct sub *);
+/* Loop: register new subscriptions, free cancelled ones, deliver. */
+RV_HIDDEN void	 hub_run(struct hub *);
+/* Loop: the handler returned, the loop owns sub->c now. */
+RV_HIDDEN int	 hub_adopt(struct hub *, struct sub *);
+/* Loop: the subscriber is leaving (gone, slow, stopping): free sub. */
+RV_HIDDEN void	 hub_unsubscribe(struct hub *, struct sub *);
+RV_HIDDEN void	 hub_stats(struct hub *, struct hub_stats *);
+
+/* loop.c, for the hub: a loop-mode subscriber must end. */
+RV_HIDDEN void	 loop_sub_end(struct rv_server *, struct conn *);
+/* loop.c: a loop-mode subscriber wrote: re-arm its heartbeat, watch. */
+RV_HIDDEN void	 loop_sub_wrote(struct rv_server *, struct conn *);
+/* loop.c: wake the loop (any thread). */
+RV_HIDDEN void	 loop_wake(struct rv_server *);
+
+#endif
