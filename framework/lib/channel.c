@@ -437,7 +437,6 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 		return RV_ENOMEM;
 	sb->hub = h;
 	sb->s = s;
-	sb->c = (struct conn *)s->rq->sink;
 	if ((sb->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		free(sb);
 		return RV_EIO;
@@ -1045,10 +1044,13 @@ rv_subscribe(struct rv_stream *s, const char *name, const char *topic)
 	if ((last = rv_req_header(rq, "Last-Event-ID")) == NULL)
 		last = rv_query(rq, "lastEventId", NULL);
 	rc = hub_subscribe(rq->srv->hub, s, name, topic, last);
-	if (rc == RV_EBUSY && s->state == SS_OPEN) {
-		(void)rv_header(s, "Retry-After", "5");
-		(void)rv_error(s, 503, "Service Unavailable",
-		    "too many subscribers: try again later");
+	if (rc == RV_EBUSY && s->state == SS_OPEN && s->err == RV_OK) {
+		/* Nothing sent yet: a real 503 that says when to come back. */
+		(void)req_problem(rq, 503, "Service Unavailable",
+		    "too many subscribers: try again later",
+		    "Retry-After: 5\r\n");
+		s->out.len = 0;
+		s->state = SS_CLOSED;
 	} else if (rc != RV_OK)
 		(void)rv_error(s, rc == RV_EBUSY ? 503 : 500,
 		    rc == RV_EBUSY ? "Service Unavailable" :

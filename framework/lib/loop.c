@@ -924,6 +924,14 @@ sub_adopted(struct rv_server *srv, struct conn *c)
 		loop_sub_end(srv, c);
 		return;
 	}
+	s->sub->c = c;
+	/* Thousands may wait here: keep no buffer that is empty. */
+	if (c->rbuf.len == 0)
+		buf_free(&c->rbuf);
+	if (c->wbuf.len == 0)
+		buf_free(&c->wbuf);
+	if (s->out.len == 0)
+		buf_free(&s->out);
 	if (hub_adopt(srv->hub, s->sub) != RV_OK || s->err != RV_OK) {
 		loop_sub_end(srv, c);
 		return;

@@ -1,0 +1,135 @@
+#!/bin/sh
+# bench_fanout.sh: SUBS SSE subscribers (default 10000) of one chat room
+# through one lighttpd, one broadcast every 1/RATE s for SECS s (60),
+# against rivulet (channels: no thread per subscriber) and, in the same
+# run and through the same kind of lighttpd, the plain Node server of
+# fanout_node.js.  Reports delivered/lost events, end-to-end latency
+# p50/p99, rivulet's threads and RSS per subscriber, and the ratios.
+# Run by `make bench-fanout` (top_builddir comes from it).
+set -u
+: "${top_builddir:?run through make bench-fanout}"
+: "${top_srcdir:=$top_builddir}"
+LIGHTTPD=${LIGHTTPD:-/usr/sbin/lighttpd}
+SUBS=${SUBS:-10000}
+SECS=${SECS:-60}
+RATE=${RATE:-1}
+RIVULET=$top_builddir/framework/runtime/rivulet
+DEMO=$top_builddir/handlers/.libs/demo.so
+CLIENT=$top_builddir/tests/bench/fanout_client
+NODEJS=$top_srcdir/tests/bench/fanout_node.js
+export LD_LIBRARY_PATH="$top_builddir/framework/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+die() { echo "bench_fanout: $*" >&2; exit 1; }
+for x in "$LIGHTTPD" "$RIVULET" "$CLIENT"; do [ -x "$x" ] || die "$x is missing"; done
+command -v node >/dev/null 2>&1 || die "node is required (apt-get install nodejs)"
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" -ge $((SUBS * 2 + 100)) ] || die "ulimit -n $(ulimit -n) is too low for $SUBS subscribers"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/rivulet-fanout.XXXXXX")
+PIDS=""
+stop() {
+	trap - EXIT INT TERM
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+trap stop EXIT
+trap 'exit 130' INT TERM
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+	i=0
+	until curl -s -o /dev/null "http://127.0.0.1:$1/"; do
+		i=$((i + 1)); [ $i -le 100 ] || die "port $1 did not open"; sleep 0.05
+	done
+}
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+threads() { awk '/^Threads/ { print $2 }' "/proc/$1/status"; }
+
+# lighttpd CONF PORT BACKEND-LINES
+lighttpd_conf() {
+	cat >"$1" <<CONF
+server.modules += ( "mod_fastcgi", "mod_proxy" )
+server.bind = "127.0.0.1"
+server.port = $2
+server.document-root = "$T"
+server.errorlog = "$T/lighttpd-$2.log"
+server.stream-response-body = 2
+server.max-fds = 65536
+server.max-connections = 30000
+server.max-keep-alive-requests = 0
+$3
+CONF
+}
+
+# rivulet behind lighttpd
+RPORT=$(port)
+cat >"$T/rivulet.conf" <<CONF
+listen = unix:$T/rivulet.sock
+module = $DEMO
+log_level = warn
+max_subscribers = $((SUBS + 100))
+heartbeat = 15s
+CONF
+"$RIVULET" -c "$T/rivulet.conf" 2>"$T/rivulet.log" &
+RPID=$!
+PIDS="$PIDS $RPID"
+i=0
+until [ -S "$T/rivulet.sock" ]; do
+	i=$((i + 1)); [ $i -le 100 ] || die "rivulet did not start"; sleep 0.05
+done
+lighttpd_conf "$T/l1.conf" "$RPORT" "fastcgi.server = ( \"/\" => (( \"socket\" => \"$T/rivulet.sock\", \"check-local\" => \"disable\", \"fix-root-scriptname\" => \"enable\" )) )"
+"$LIGHTTPD" -D -f "$T/l1.conf" &
+PIDS="$PIDS $!"
+wait_port "$RPORT"
+rss0=$(rss_kib "$RPID")
+"$CLIENT" "$RPORT" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
+    "/chat/send" >"$T/riv.out" 2>"$T/riv.err" &
+CPID=$!
+# Sample rivulet once every subscriber is held (the client says so).
+rss2=$rss0 thr2=0
+while kill -0 $CPID 2>/dev/null; do
+	if grep -q subscribed "$T/riv.err" 2>/dev/null; then
+		rss2=$(rss_kib "$RPID")
+		thr2=$(threads "$RPID")
+		break
+	fi
+	sleep 0.1
+done
+wait $CPID
+
+# Node behind lighttpd
+NPORT=$(port)
+LPORT=$(port)
+node "$NODEJS" "$NPORT" &
+NPID=$!
+PIDS="$PIDS $NPID"
+wait_port "$NPORT"
+lighttpd_conf "$T/l2.conf" "$LPORT" "proxy.server = ( \"\" => (( \"host\" => \"127.0.0.1\", \"port\" => $NPORT )) )"
+"$LIGHTTPD" -D -f "$T/l2.conf" &
+PIDS="$PIDS $!"
+wait_port "$LPORT"
+nrss0=$(rss_kib "$NPID")
+"$CLIENT" "$LPORT" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
+    "/chat/send" >"$T/node.out" 2>"$T/node.err" &
+CPID=$!
+nrss2=$nrss0
+while kill -0 $CPID 2>/dev/null; do
+	if grep -q subscribed "$T/node.err" 2>/dev/null; then
+		nrss2=$(rss_kib "$NPID")
+		break
+	fi
+	sleep 0.1
+done
+wait $CPID
+
+echo "subscribers $SUBS, $SECS s, $RATE broadcast/s, through lighttpd"
+echo "rivulet: $(cat "$T/riv.out")"
+echo "rivulet: threads $thr2, RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / SUBS )) bytes/subscriber"
+echo "node:    $(cat "$T/node.out")"
+echo "node:    RSS ${nrss0} KiB idle -> ${nrss2} KiB: $(( (nrss2 - nrss0) * 1024 / SUBS )) bytes/subscriber"
+awk -v r="$(cat "$T/riv.out")" -v n="$(cat "$T/node.out")" 'BEGIN {
+	split(r, a, " "); split(n, b, " ");
+	for (i = 1; i < 20; i += 2) { ra[a[i]] = a[i + 1]; na[b[i]] = b[i + 1] }
+	printf "ratio p99 rivulet/node %.2f, p50 %.2f (below 1: rivulet faster)\n",
+	    ra["p99_ms"] / (na["p99_ms"] ? na["p99_ms"] : 1),
+	    ra["p50_ms"] / (na["p50_ms"] ? na["p50_ms"] : 1) }'

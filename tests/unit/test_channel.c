@@ -1,0 +1,174 @@
+/*
+ * test_channel.c: the channel hub without a loop: publishing checks
+ * its input, ids are monotonic "<ms>-<seq>", the history stays bounded,
+ * a subscription made in a handler and given up is freed, and the
+ * subscriber limit answers 503.
+ */
+#include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "channel.h"
+#include "runner.h"
+
+static struct rv_server	*srv;
+
+static void
+setup(void)
+{
+	struct rv_limits	 l;
+
+	srv = rv_server_new();
+	ck_assert_ptr_nonnull(srv);
+	rv_server_limits(srv, &l);
+	l.channel_history = 3;
+	l.max_subscribers = 1;
+	ck_assert_int_eq(rv_server_set_limits(srv, &l), RV_OK);
+}
+
+static void
+teardown(void)
+{
+
+	rv_server_free(srv);
+}
+
+START_TEST(publish_checks_input)
+{
+	static const unsigned char one[] = { 0x93, 1, 2, 3 };	/* [1,2,3] */
+	static const unsigned char two[] = { 1, 2 };		/* 2 values */
+	static const unsigned char cut[] = { 0x93, 1 };		/* truncated */
+
+	ck_assert_int_eq(rv_server_publishf(srv, "c", NULL, NULL, "{s:i}",
+	    "a", 1), RV_OK);
+	ck_assert_int_eq(rv_server_publishf(srv, "", NULL, NULL, "i", 1),
+	    RV_EINVAL);
+	ck_assert_int_eq(rv_server_publishf(srv, "c", "a\nb", NULL, "i", 1),
+	    RV_EINVAL);
+	ck_assert_int_eq(rv_server_publishf(srv, "c", NULL, "ev\r", "i", 1),
+	    RV_EINVAL);
+	ck_assert_int_eq(rv_server_publishf(srv, "c", NULL, "", "i", 1),
+	    RV_EINVAL);
+	ck_assert_int_eq(rv_server_publishf(srv, "c", NULL, NULL, "{s:i",
+	    "a", 1), RV_EINVAL);
+	ck_assert_int_eq(rv_server_publishf(srv, "c", NULL, NULL, "i i", 1,
+	    2), RV_EINVAL);
+	ck_assert_int_eq(rv_publish_msgpack(srv, "c", NULL, NULL, one,
+	    sizeof(one), NULL, 0), RV_OK);
+	ck_assert_int_eq(rv_publish_msgpack(srv, "c", NULL, NULL, two,
+	    sizeof(two), NULL, 0), RV_EINVAL);
+	ck_assert_int_eq(rv_publish_msgpack(srv, "c", NULL, NULL, cut,
+	    sizeof(cut), NULL, 0), RV_EINVAL);
+	ck_assert_int_eq(rv_publish_msgpack(srv, "c", NULL, NULL, NULL, 0,
+	    NULL, 0), RV_EINVAL);
+}
+END_TEST
+
+START_TEST(ids_are_monotonic)
+{
+	static const unsigned char v[] = { 0xc0 };	/* nil */
+	char		 id[64], prev[64] = "";
+	uint64_t	 ms, seq, pms = 0, pseq = 0;
+	int		 i;
+
+	for (i = 0; i < 2000; i++) {
+		ck_assert_int_eq(rv_publish_msgpack(srv, "ids", "t", "e", v,
+		    sizeof(v), id, sizeof(id)), RV_OK);
+		ck_assert_int_eq(sscanf(id, "%" SCNu64 "-%" SCNu64, &ms,
+		    &seq), 2);
+		ck_assert_msg(ms > pms || (ms == pms && seq > pseq) || i == 0,
+		    "%s after %s", id, prev);
+		pms = ms;
+		pseq = seq;
+		snprintf(prev, sizeof(prev), "%s", id);
+	}
+	/* Another topic of the same name is another channel. */
+	ck_assert_int_eq(rv_publish_msgpack(srv, "ids", "u", NULL, v,
+	    sizeof(v), id, sizeof(id)), RV_OK);
+	ck_assert_str_ne(id, prev);
+}
+END_TEST
+
+static int
+subscriber(struct rv_req *rq)
+{
+	struct rv_stream	*s = rv_open(rq, RV_ITEMS);
+	int			 rc;
+
+	rc = rv_subscribe(s, "room", rv_query(rq, "room", "r"));
+	if (rc == RV_OK)
+		ck_assert_int_eq(rv_subscribe(s, "room", "again"), RV_ESTATE);
+	return rc == RV_OK ? RV_OK : rv_close(s);
+}
+
+static const struct rv_route sub_routes[] = {
+	RV_GET("/sub", subscriber),
+	{ NULL, NULL, NULL }
+};
+static const struct rv_module sub_module = {
+	RV_MODULE_HEAD, .name = "sub", .routes = sub_routes
+};
+
+START_TEST(subscriptions_are_freed_and_limited)
+{
+	struct rv_test_request	 tr;
+	struct rv_test_response	 res;
+	struct hub_stats	 st;
+	char			 err[128];
+
+	ck_assert_int_eq(rv_server_add_module(srv, &sub_module, err,
+	    sizeof(err)), RV_OK);
+	memset(&tr, 0, sizeof(tr));
+	tr.uri = "/sub";
+	/* No loop runs here: the handler's subscription is given up... */
+	ck_assert_int_eq(rv_test_run(srv, &tr, &res), RV_OK);
+	ck_assert_int_eq(res.status, 200);
+	rv_test_response_free(&res);
+	/* ...but counts until the loop has freed it: over the limit (1). */
+	ck_assert_int_eq(rv_test_run(srv, &tr, &res), RV_OK);
+	ck_assert_int_eq(res.status, 503);
+	ck_assert_str_eq(rv_test_header(&res, "Retry-After"), "5");
+	ck_assert_str_eq(rv_test_header(&res, "Content-Type"),
+	    "application/problem+json");
+	rv_test_response_free(&res);
+	hub_run(srv->hub);
+	hub_stats(srv->hub, &st);
+	ck_assert_uint_eq(st.subscribers, 0);
+	ck_assert_int_eq(rv_test_run(srv, &tr, &res), RV_OK);
+	ck_assert_int_eq(res.status, 200);
+	rv_test_response_free(&res);
+}
+END_TEST
+
+START_TEST(history_is_bounded)
+{
+	struct hub_stats	 st;
+	int			 i;
+
+	for (i = 0; i < 10000; i++)
+		ck_assert_int_eq(rv_server_publishf(srv, "h", NULL, "e",
+		    "{s:i, s:s}", "n", i, "pad", "0123456789"), RV_OK);
+	hub_stats(srv->hub, &st);
+	ck_assert_uint_eq(st.published, 10000);
+	ck_assert_uint_eq(st.channels, 1);
+	/* 3 kept (valgrind checks that the others were freed). */
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("channel");
+	TCase	*tc = tcase_create("hub");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, publish_checks_input);
+	tcase_add_test(tc, ids_are_monotonic);
+	tcase_add_test(tc, subscriptions_are_freed_and_limited);
+	tcase_add_test(tc, history_is_bounded);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
