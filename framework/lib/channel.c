@@ -361,8 +361,17 @@ write_msg(struct sub *sb, const struct chmsg *m)
 	struct rv_stream	*s = sb->s;
 	int			 rc;
 
-	if ((rc = rv_event(s, m->event, m->id[0] != '\0' ? m->id : NULL)) !=
-	    RV_OK || (rc = rv_msgpack(s, m->data, m->len)) != RV_OK)
+	if ((rc = w_usable(s)) != RV_OK)
+		return rc;
+	if (s->in_item)
+		return RV_ESTATE;
+	/*
+	 * As rv_event(), without copies: m outlives the item, and its
+	 * event and id were checked when it was published.
+	 */
+	s->ev_name = m->event;
+	s->ev_id = m->id[0] != '\0' ? (char *)m->id : NULL;
+	if ((rc = rv_msgpack(s, m->data, m->len)) != RV_OK)
 		return rc;
 	if (m->id[0] != '\0') {
 		sb->last_ms = m->ms;

@@ -932,6 +932,11 @@ sub_adopted(struct rv_server *srv, struct conn *c)
 		buf_free(&c->wbuf);
 	if (s->out.len == 0)
 		buf_free(&s->out);
+	buf_free(&c->fp.params);	/* copied into the request */
+	buf_free(&c->fp.body);
+	c->rq->body = NULL;
+	c->rq->body_len = 0;
+	arena_reset(&s->scratch);
 	if (hub_adopt(srv->hub, s->sub) != RV_OK || s->err != RV_OK) {
 		loop_sub_end(srv, c);
 		return;

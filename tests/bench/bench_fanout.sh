@@ -23,7 +23,12 @@ die() { echo "bench_fanout: $*" >&2; exit 1; }
 for x in "$LIGHTTPD" "$RIVULET" "$CLIENT"; do [ -x "$x" ] || die "$x is missing"; done
 command -v node >/dev/null 2>&1 || die "node is required (apt-get install nodejs)"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-[ "$(ulimit -n)" -ge $((SUBS * 2 + 100)) ] || die "ulimit -n $(ulimit -n) is too low for $SUBS subscribers"
+FDS=$(ulimit -n)
+[ "$FDS" -ge $((SUBS + 100)) ] || die "ulimit -n $FDS is too low for $SUBS subscribers"
+# A front server holds two fds per subscriber: enough of them for SUBS.
+FRONTS=$(( (SUBS * 2 + 200 + FDS - 1) / FDS ))
+# lighttpd 1.4.69 drops backend connections past about 8192 fds here.
+[ "$FRONTS" -ge $(( (SUBS + 3999) / 4000 )) ] || FRONTS=$(( (SUBS + 3999) / 4000 ))
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/rivulet-fanout.XXXXXX")
 PIDS=""
@@ -54,15 +59,14 @@ server.port = $2
 server.document-root = "$T"
 server.errorlog = "$T/lighttpd-$2.log"
 server.stream-response-body = 2
-server.max-fds = 65536
-server.max-connections = 30000
+server.max-fds = $FDS
+server.max-connections = $((FDS / 2 - 50))
 server.max-keep-alive-requests = 0
 $3
 CONF
 }
 
 # rivulet behind lighttpd
-RPORT=$(port)
 cat >"$T/rivulet.conf" <<CONF
 listen = unix:$T/rivulet.sock
 module = $DEMO
@@ -77,12 +81,21 @@ i=0
 until [ -S "$T/rivulet.sock" ]; do
 	i=$((i + 1)); [ $i -le 100 ] || die "rivulet did not start"; sleep 0.05
 done
-lighttpd_conf "$T/l1.conf" "$RPORT" "fastcgi.server = ( \"/\" => (( \"socket\" => \"$T/rivulet.sock\", \"check-local\" => \"disable\", \"fix-root-scriptname\" => \"enable\" )) )"
-"$LIGHTTPD" -D -f "$T/l1.conf" &
-PIDS="$PIDS $!"
-wait_port "$RPORT"
+# fronts NAME BACKEND-LINES: FRONTS lighttpds; their ports in $PORTS
+fronts() {
+	PORTS=""
+	for f in $(seq 1 "$FRONTS"); do
+		p=$(port)
+		lighttpd_conf "$T/$1$f.conf" "$p" "$2"
+		"$LIGHTTPD" -D -f "$T/$1$f.conf" &
+		PIDS="$PIDS $!"
+		wait_port "$p"
+		PORTS="${PORTS:+$PORTS,}$p"
+	done
+}
+fronts riv "fastcgi.server = ( \"/\" => (( \"socket\" => \"$T/rivulet.sock\", \"check-local\" => \"disable\", \"fix-root-scriptname\" => \"enable\" )) )"
 rss0=$(rss_kib "$RPID")
-"$CLIENT" "$RPORT" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
+"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
     "/chat/send" >"$T/riv.out" 2>"$T/riv.err" &
 CPID=$!
 # Sample rivulet once every subscriber is held (the client says so).
@@ -96,20 +109,17 @@ while kill -0 $CPID 2>/dev/null; do
 	sleep 0.1
 done
 wait $CPID
+thr_end=$(threads "$RPID")
 
 # Node behind lighttpd
 NPORT=$(port)
-LPORT=$(port)
 node "$NODEJS" "$NPORT" &
 NPID=$!
 PIDS="$PIDS $NPID"
 wait_port "$NPORT"
-lighttpd_conf "$T/l2.conf" "$LPORT" "proxy.server = ( \"\" => (( \"host\" => \"127.0.0.1\", \"port\" => $NPORT )) )"
-"$LIGHTTPD" -D -f "$T/l2.conf" &
-PIDS="$PIDS $!"
-wait_port "$LPORT"
+fronts node "proxy.server = ( \"\" => (( \"host\" => \"127.0.0.1\", \"port\" => $NPORT )) )"
 nrss0=$(rss_kib "$NPID")
-"$CLIENT" "$LPORT" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
+"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
     "/chat/send" >"$T/node.out" 2>"$T/node.err" &
 CPID=$!
 nrss2=$nrss0
@@ -122,9 +132,9 @@ while kill -0 $CPID 2>/dev/null; do
 done
 wait $CPID
 
-echo "subscribers $SUBS, $SECS s, $RATE broadcast/s, through lighttpd"
+echo "subscribers $SUBS, $SECS s, $RATE broadcast/s, through $FRONTS lighttpd (ulimit -n $FDS)"
 echo "rivulet: $(cat "$T/riv.out")"
-echo "rivulet: threads $thr2, RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / SUBS )) bytes/subscriber"
+echo "rivulet: threads $thr2 when all had subscribed, $thr_end at the end; RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / SUBS )) bytes/subscriber"
 echo "node:    $(cat "$T/node.out")"
 echo "node:    RSS ${nrss0} KiB idle -> ${nrss2} KiB: $(( (nrss2 - nrss0) * 1024 / SUBS )) bytes/subscriber"
 awk -v r="$(cat "$T/riv.out")" -v n="$(cat "$T/node.out")" 'BEGIN {

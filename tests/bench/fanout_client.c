@@ -2,9 +2,11 @@
  * fanout_client.c: N SSE subscribers and one publisher, over HTTP on
  * loopback, for bench_fanout.sh.
  *
- *   fanout_client PORT N SECONDS RATE SUBPATH PUBPATH
+ *   fanout_client PORT[,PORT...] N SECONDS RATE SUBPATH PUBPATH
  *
- * Opens N connections to GET SUBPATH (text/event-stream), waits until
+ * Opens N connections to GET SUBPATH (text/event-stream), spread over
+ * the ports (several front servers: one process has fewer fds than two
+ * per subscriber where the hard limit is low), waits until
  * each has its first bytes, then POSTs to PUBPATH RATE times a second
  * for SECONDS, each message carrying its send time in microseconds
  * ("message":"<us>").  Every "data:" line that carries one is a
@@ -185,7 +187,9 @@ main(int argc, char *argv[])
 	struct sub		*subs;
 	char			 req[512];
 	uint64_t		 t0, next, end;
-	int			 port, n, secs, rate, i, ep, ready, rl_n;
+	int			 ports[16], nports = 0, port, n, secs, rate;
+	int			 i, ep, ready, rl_n;
+	char			*p, *q;
 	long			 published = 0;
 	size_t			 expected;
 
@@ -194,7 +198,9 @@ main(int argc, char *argv[])
 		    "SUBPATH PUBPATH\n");
 		return 2;
 	}
-	port = atoi(argv[1]);
+	for (p = argv[1]; nports < 16 && (q = strsep(&p, ",")) != NULL;)
+		ports[nports++] = atoi(q);
+	port = ports[0];
 	n = atoi(argv[2]);
 	secs = atoi(argv[3]);
 	rate = atoi(argv[4]);
@@ -208,7 +214,7 @@ main(int argc, char *argv[])
 	rl_n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n"
 	    "Accept: text/event-stream\r\n\r\n", argv[5]);
 	for (i = 0; i < n; i++) {
-		if ((subs[i].fd = dial(port)) < 0 ||
+		if ((subs[i].fd = dial(ports[i % nports])) < 0 ||
 		    send_all(subs[i].fd, req, (size_t)rl_n) != 0) {
 			fprintf(stderr, "subscriber %d: %s\n", i,
 			    strerror(errno));
@@ -219,8 +225,9 @@ main(int argc, char *argv[])
 		ev.events = EPOLLIN;
 		ev.data.u32 = (uint32_t)i;
 		epoll_ctl(ep, EPOLL_CTL_ADD, subs[i].fd, &ev);
-		if (i % 500 == 499)
-			drain(ep, subs, 0);
+		/* Clients arrive at about 2000 a second, not all at once. */
+		if (i % 100 == 99)
+			drain(ep, subs, 50);
 	}
 	/* Everyone has its head and welcome before the first message. */
 	t0 = now_us();
