@@ -150,6 +150,13 @@ Try these, each in another terminal (Ctrl-C ends a curl; the stream notices):
   curl -N '$u/ticks'
   curl -N '$u/streaming/ping?to=you'
   curl -N '$u/streaming/streamUsers'
+  # channels: a chat room (join in several terminals, any framing), then
+  # send; and the dashboard and a ticker shared by every client
+  curl -N '$u/chat/events?room=general'
+  curl -N -H 'Accept: application/x-ndjson' '$u/chat/events?room=general'
+  curl -X POST -d '{"room":"general","username":"ann","message":"hi"}' '$u/chat/send'
+  curl -N '$u/dashboard/metrics'
+  curl -N '$u/stocks/AAPL/stream'
 
 rivulet's log follows.  Ctrl-C stops the demo.
 URLS

@@ -284,6 +284,13 @@ RV_API int rv_vpublishf(struct rv_server *, const char *channel,
 RV_API int rv_publish_msgpack(struct rv_server *, const char *channel,
     const char *topic, const char *event, const void *, size_t,
     char *idbuf, size_t idlen);
+/*
+ * Where channels live: "embedded" (the default: this process) or
+ * "redis://host[:port]/" (Redis Streams: every instance on that Redis
+ * shares the channels and their history).  Before serving.  RV_EINVAL:
+ * not a URL we know.
+ */
+RV_API int rv_server_channels(struct rv_server *, const char *backend);
 /* The server a request came to (to publish from other threads). */
 RV_API struct rv_server *rv_req_server(const struct rv_req *);
 

@@ -11,6 +11,10 @@ PKGS="build-essential autoconf automake libtool pkg-config"
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
 # the front server, clients and tools of the demo, the tests and benches
 PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
+# channels across instances: hiredis, and a Redis for the tests
+PKGS="$PKGS libhiredis-dev redis-server"
+# the fan-out benchmark's baseline (tests/bench/fanout_node.js)
+PKGS="$PKGS nodejs"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
@@ -19,5 +23,6 @@ $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 # The packaged lighttpd service would hold port 80; the demo starts its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now lighttpd >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
 fi
 echo "deps.sh: dependencies installed"

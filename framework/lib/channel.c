@@ -51,6 +51,7 @@ struct delivery {
 
 struct hub {
 	struct rv_server	*srv;
+	struct redis		*rb;		/* NULL: embedded */
 	pthread_mutex_t		 mu;
 	struct channel		**tab;
 	size_t			 tabsz, nch;
@@ -72,8 +73,8 @@ wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static int
-id_cmp(uint64_t ams, uint64_t aseq, uint64_t bms, uint64_t bseq)
+int
+chid_cmp(uint64_t ams, uint64_t aseq, uint64_t bms, uint64_t bseq)
 {
 
 	if (ams != bms)
@@ -82,8 +83,8 @@ id_cmp(uint64_t ams, uint64_t aseq, uint64_t bms, uint64_t bseq)
 }
 
 /* "<ms>-<seq>" or "<ms>": 0 if well-formed. */
-static int
-id_parse(const char *s, uint64_t *ms, uint64_t *seq)
+int
+chid_parse(const char *s, uint64_t *ms, uint64_t *seq)
 {
 	char	*end;
 
@@ -104,8 +105,8 @@ id_parse(const char *s, uint64_t *ms, uint64_t *seq)
 	return *end == '\0' ? 0 : -1;
 }
 
-static void
-msg_unref(struct chmsg *m)
+void
+chmsg_unref(struct chmsg *m)
 {
 
 	if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1) {
@@ -114,8 +115,8 @@ msg_unref(struct chmsg *m)
 	}
 }
 
-static struct chmsg *
-msg_new(const char *event, const void *data, size_t len)
+struct chmsg *
+chmsg_new(const char *event, const void *data, size_t len)
 {
 	struct chmsg	*m;
 
@@ -130,6 +131,15 @@ msg_new(const char *event, const void *data, size_t len)
 		return NULL;
 	}
 	return m;
+}
+
+void
+chmsg_set_id(struct chmsg *m, uint64_t ms, uint64_t seq)
+{
+
+	m->ms = ms;
+	m->seq = seq;
+	snprintf(m->id, sizeof(m->id), "%" PRIu64 "-%" PRIu64, ms, seq);
 }
 
 /* ------------------------------------------------------------------ */
@@ -165,29 +175,24 @@ tab_grow(struct hub *h)
 	return RV_OK;
 }
 
-/* The channel name/topic, made if it does not exist (create). */
+/* The channel of key (name '\0' topic), made if create. */
 static struct channel *
-channel_get(struct hub *h, const char *name, const char *topic, int create)
+channel_get_key(struct hub *h, const char *key, size_t keylen, int create)
 {
 	struct channel	*ch;
-	size_t		 nl = strlen(name), tl = topic ? strlen(topic) : 0;
-	char		 key[NAME_MAX_LEN + 2];
 	uint32_t	 hash;
 
-	memcpy(key, name, nl + 1);
-	if (tl > 0)
-		memcpy(key + nl + 1, topic, tl);
-	hash = key_hash(key, nl + 1 + tl);
+	hash = key_hash(key, keylen);
 	if (h->tabsz > 0)
 		for (ch = h->tab[hash & (h->tabsz - 1)]; ch != NULL;
 		    ch = ch->hnext)
-			if (ch->hash == hash && ch->keylen == nl + 1 + tl &&
+			if (ch->hash == hash && ch->keylen == keylen &&
 			    memcmp(ch->key, key, ch->keylen) == 0)
 				return ch;
 	if (!create || (h->nch >= h->tabsz && tab_grow(h) != RV_OK) ||
 	    (ch = calloc(1, sizeof(*ch))) == NULL)
 		return NULL;
-	ch->keylen = nl + 1 + tl;
+	ch->keylen = keylen;
 	ch->cap = h->srv->lim.channel_history;
 	if ((ch->key = malloc(ch->keylen + 1)) == NULL ||
 	    (ch->cap > 0 && (ch->ring = calloc(ch->cap,
@@ -203,6 +208,18 @@ channel_get(struct hub *h, const char *name, const char *topic, int create)
 	h->tab[hash & (h->tabsz - 1)] = ch;
 	h->nch++;
 	return ch;
+}
+
+static struct channel *
+channel_get(struct hub *h, const char *name, const char *topic, int create)
+{
+	size_t		 nl = strlen(name), tl = topic ? strlen(topic) : 0;
+	char		 key[NAME_MAX_LEN + 2];
+
+	memcpy(key, name, nl + 1);
+	if (tl > 0)
+		memcpy(key + nl + 1, topic, tl);
+	return channel_get_key(h, key, nl + 1 + tl, create);
 }
 
 /* Names: not empty, short, printable, and no '\0' inside a topic. */
@@ -246,7 +263,7 @@ hist_evict(struct channel *ch)
 	ch->ring[ch->head] = NULL;
 	ch->head = (ch->head + 1) % ch->cap;
 	ch->n--;
-	msg_unref(m);
+	chmsg_unref(m);
 }
 
 /* Drop what is past the age bound. */
@@ -316,13 +333,21 @@ publish(struct hub *h, const char *name, const char *topic,
 	if (event != NULL && (*event == '\0' || strlen(event) > EVENT_MAX_LEN ||
 	    strpbrk(event, "\r\n") != NULL))
 		return RV_EINVAL;
-	if ((m = msg_new(event, data, len)) == NULL)
+	if (h->rb != NULL) {
+		/* The backend's reader brings it back, with Redis's id. */
+		rc = redis_publish(h->rb, name, topic, event, data, len,
+		    h->srv->lim.channel_history, idbuf, idlen);
+		if (rc == RV_OK)
+			atomic_fetch_add(&h->published, 1);
+		return rc;
+	}
+	if ((m = chmsg_new(event, data, len)) == NULL)
 		return RV_ENOMEM;
 	m->born = now_ms();
 	pthread_mutex_lock(&h->mu);
 	if ((ch = channel_get(h, name, topic, 1)) == NULL) {
 		pthread_mutex_unlock(&h->mu);
-		msg_unref(m);
+		chmsg_unref(m);
 		return RV_ENOMEM;
 	}
 	ms = wall_ms();
@@ -346,7 +371,7 @@ publish(struct hub *h, const char *name, const char *topic,
 		atomic_fetch_add(&h->lost, 1);
 	if (idbuf != NULL && idlen > 0)
 		snprintf(idbuf, idlen, "%s", m->id);
-	msg_unref(m);
+	chmsg_unref(m);
 	if (rc == RV_OK)
 		loop_wake(h->srv);
 	return rc;
@@ -395,7 +420,7 @@ signal_msg(const char *reason, const char *last, unsigned long count)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 2);
+	msgpack_pack_map(&pk, last != NULL || count > 0 ? 2 : 1);
 	msgpack_pack_str(&pk, 6);
 	msgpack_pack_str_body(&pk, "reason", 6);
 	msgpack_pack_str(&pk, strlen(reason));
@@ -405,12 +430,12 @@ signal_msg(const char *reason, const char *last, unsigned long count)
 		msgpack_pack_str_body(&pk, "lastEventId", 11);
 		msgpack_pack_str(&pk, n);
 		msgpack_pack_str_body(&pk, last, n);
-	} else {
+	} else if (count > 0) {
 		msgpack_pack_str(&pk, 7);
 		msgpack_pack_str_body(&pk, "skipped", 7);
 		msgpack_pack_uint64(&pk, count);
 	}
-	m = sb.data != NULL ? msg_new("reset", sb.data, sb.size) : NULL;
+	m = sb.data != NULL ? chmsg_new("reset", sb.data, sb.size) : NULL;
 	msgpack_sbuffer_destroy(&sb);
 	return m;
 }
@@ -424,11 +449,64 @@ sub_free(struct sub *sb)
 	size_t	 i;
 
 	for (i = 0; i < sb->ninbox; i++)
-		msg_unref(sb->inbox[i]);
+		chmsg_unref(sb->inbox[i]);
 	free(sb->inbox);
 	if (sb->evfd >= 0)
 		close(sb->evfd);
 	free(sb);
+}
+
+static void	 inbox_put(struct sub *, struct chmsg *);
+
+static void
+prep_free(struct redis_prep *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->n; i++)
+		chmsg_unref(p->items[i]);
+	free(p->items);
+	p->items = NULL;
+	p->n = 0;
+}
+
+/*
+ * Under mu: where a new subscriber starts with a backend: after what
+ * the backend replayed for its Last-Event-ID, else at the stream's
+ * newest id.  A channel nobody here reads yet is read from there on.
+ */
+static void
+from_backend(struct sub *sb, struct redis_prep *p, const char *last_id)
+{
+	struct channel	*ch = sb->ch;
+	struct chmsg	*sig;
+	size_t		 i;
+
+	if (ch->reserved == 0 && chid_cmp(ch->last_ms, ch->last_seq,
+	    p->cur_ms, p->cur_seq) < 0) {
+		ch->last_ms = p->cur_ms;
+		ch->last_seq = p->cur_seq;
+	}
+	sb->last_ms = p->cur_ms;
+	sb->last_seq = p->cur_seq;
+	if (last_id == NULL)
+		return;
+	if (p->gap) {
+		if ((sig = signal_msg("history", last_id, 0)) != NULL)
+			inbox_put(sb, sig);
+		chmsg_unref(sig);
+		atomic_fetch_add(&sb->hub->gaps, 1);
+	}
+	sb->last_ms = sb->last_seq = 0;
+	(void)chid_parse(last_id, &sb->last_ms, &sb->last_seq);
+	for (i = 0; i < p->n; i++)
+		inbox_put(sb, p->items[i]);
+	/* Nothing newer than the stream's head: live from there. */
+	if (chid_cmp(sb->last_ms, sb->last_seq, p->cur_ms, p->cur_seq) < 0 &&
+	    !p->gap && p->n == 0) {
+		sb->last_ms = p->cur_ms;
+		sb->last_seq = p->cur_seq;
+	}
 }
 
 int
@@ -438,7 +516,9 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 	const struct rv_limits	*lim = &h->srv->lim;
 	struct channel		*ch;
 	struct sub		*sb;
+	struct redis_prep	 prep;
 	uint64_t		 ms, seq;
+	int			 rc;
 
 	if (!names_ok(name, topic))
 		return RV_EINVAL;
@@ -450,21 +530,33 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 		free(sb);
 		return RV_EIO;
 	}
+	/* With a backend, the replay comes from it (any instance's items). */
+	memset(&prep, 0, sizeof(prep));
+	if (h->rb != NULL && (rc = redis_prepare(h->rb, name, topic, last_id,
+	    lim->channel_history, &prep)) != RV_OK) {
+		prep_free(&prep);
+		sub_free(sb);
+		return rc;
+	}
 	pthread_mutex_lock(&h->mu);
 	if (h->nsubs >= lim->max_subscribers ||
 	    (ch = channel_get(h, name, topic, 1)) == NULL ||
 	    (lim->max_channel_subscribers > 0 &&
 	    ch->reserved >= lim->max_channel_subscribers)) {
-		pthread_mutex_unlock(&h->mu);
-		sub_free(sb);
-		return h->nsubs >= lim->max_subscribers || ch != NULL ?
+		rc = h->nsubs >= lim->max_subscribers || ch != NULL ?
 		    RV_EBUSY : RV_ENOMEM;
+		pthread_mutex_unlock(&h->mu);
+		prep_free(&prep);
+		sub_free(sb);
+		return rc;
 	}
 	sb->ch = ch;
-	if (last_id != NULL) {
+	if (h->rb != NULL)
+		from_backend(sb, &prep, last_id);
+	else if (last_id != NULL) {
 		sb->resume = 1;
 		/* A malformed id is one we cannot place: a gap. */
-		if (id_parse(last_id, &ms, &seq) == 0) {
+		if (chid_parse(last_id, &ms, &seq) == 0) {
 			sb->last_ms = ms;
 			sb->last_seq = seq;
 		}
@@ -477,6 +569,7 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 	sb->qnext = h->pending;
 	h->pending = sb;
 	pthread_mutex_unlock(&h->mu);
+	prep_free(&prep);
 	s->sub = sb;
 	loop_wake(h->srv);
 	return RV_OK;
@@ -491,7 +584,7 @@ hub_cancel(struct sub *sb)
 	pthread_mutex_lock(&h->mu);
 	sb->dead = 1;
 	for (i = 0; i < sb->ninbox; i++)
-		msg_unref(sb->inbox[i]);
+		chmsg_unref(sb->inbox[i]);
 	sb->ninbox = 0;
 	sb->qnext = h->cancelled;
 	h->cancelled = sb;
@@ -548,14 +641,14 @@ hub_drain_inbox(struct sub *sb)
 	for (i = 0; i < n; i++) {
 		if (rc == RV_OK)
 			rc = write_msg(sb, box[i]);
-		msg_unref(box[i]);
+		chmsg_unref(box[i]);
 	}
 	free(box);
 	if (rc == RV_OK && full) {
 		struct chmsg	*sig = signal_msg("slow", NULL, 0);
 
 		rc = sig != NULL ? write_msg(sb, sig) : RV_ENOMEM;
-		msg_unref(sig);
+		chmsg_unref(sig);
 	}
 	return rc;
 }
@@ -599,10 +692,10 @@ replay(struct hub *h, struct sub *sb, struct chmsg ***out, size_t *nout)
 	hist_expire(h, ch);
 	if (sb->resume) {
 		/* Evicted, older than this hub, or from no history of ours. */
-		gap = (ch->gone_ms != 0 && id_cmp(sb->last_ms, sb->last_seq,
+		gap = (ch->gone_ms != 0 && chid_cmp(sb->last_ms, sb->last_seq,
 		    ch->gone_ms, ch->gone_seq) < 0) ||
 		    sb->last_ms < h->start_ms ||
-		    id_cmp(sb->last_ms, sb->last_seq, ch->last_ms,
+		    chid_cmp(sb->last_ms, sb->last_seq, ch->last_ms,
 		    ch->last_seq) > 0;
 		sb->resume = 0;
 	}
@@ -621,7 +714,7 @@ replay(struct hub *h, struct sub *sb, struct chmsg ***out, size_t *nout)
 	}
 	for (i = 0; i < ch->n; i++) {
 		m = hist_at(ch, i);
-		if (id_cmp(m->ms, m->seq, sb->last_ms, sb->last_seq) > 0) {
+		if (chid_cmp(m->ms, m->seq, sb->last_ms, sb->last_seq) > 0) {
 			atomic_fetch_add(&m->refs, 1);
 			v[n++] = m;
 		}
@@ -652,7 +745,7 @@ take_pending(struct hub *h)
 		replay(h, sb, &v, &n);
 		for (i = 0; i < n; i++) {
 			inbox_put(sb, v[i]);
-			msg_unref(v[i]);
+			chmsg_unref(v[i]);
 		}
 		free(v);
 		if (n > 0 && !sb->dead)
@@ -718,7 +811,7 @@ deliver_loop(struct hub *h, struct sub *sb, struct chmsg *m)
 			rc = RV_ENOMEM;
 		else
 			rc = write_msg(sb, sig);
-		msg_unref(sig);
+		chmsg_unref(sig);
 		sb->skipped = 0;
 	}
 	if (rc == RV_OK && !sb->lagging)
@@ -737,7 +830,8 @@ deliver(struct hub *h, struct channel *ch, struct chmsg *m)
 
 	for (sb = ch->subs; sb != NULL; sb = next) {
 		next = sb->next;
-		if (id_cmp(m->ms, m->seq, sb->last_ms, sb->last_seq) <= 0)
+		if (m->id[0] != '\0' &&
+		    chid_cmp(m->ms, m->seq, sb->last_ms, sb->last_seq) <= 0)
 			continue;	/* had it from the history */
 		if (sb->where == SUB_LOOP) {
 			deliver_loop(h, sb, m);
@@ -768,7 +862,7 @@ hub_run(struct hub *h)
 	pthread_mutex_unlock(&h->mu);
 	for (i = 0; i < n; i++) {
 		deliver(h, q[i].ch, q[i].m);
-		msg_unref(q[i].m);
+		chmsg_unref(q[i].m);
 	}
 	free(q);
 }
@@ -794,13 +888,13 @@ hub_adopt(struct hub *h, struct sub *sb)
 	for (i = 0; i < n; i++) {
 		if (rc == RV_OK)
 			rc = write_msg(sb, box[i]);
-		msg_unref(box[i]);
+		chmsg_unref(box[i]);
 	}
 	for (i = 0; i < nv; i++) {
 		if (rc == RV_OK &&
-		    id_cmp(v[i]->ms, v[i]->seq, sb->last_ms, sb->last_seq) > 0)
+		    chid_cmp(v[i]->ms, v[i]->seq, sb->last_ms, sb->last_seq) > 0)
 			rc = write_msg(sb, v[i]);
-		msg_unref(v[i]);
+		chmsg_unref(v[i]);
 	}
 	free(box);
 	free(v);
@@ -834,6 +928,113 @@ hub_stats(struct hub *h, struct hub_stats *st)
 	st->dropped_slow = atomic_load(&h->dropped_slow);
 	st->skipped_slow = atomic_load(&h->skipped_slow);
 	st->gaps = atomic_load(&h->gaps);
+}
+
+/* ------------------------------------------------------------------ */
+/* For a backend                                                        */
+
+int
+hub_start(struct hub *h)
+{
+
+	return h->rb != NULL ? redis_start(h->rb) : RV_OK;
+}
+
+int
+hub_cursors(struct hub *h, struct hub_cursor **out, size_t *nout)
+{
+	struct hub_cursor	*v = NULL;
+	struct channel		*ch;
+	size_t			 i, n = 0, cap = 0;
+	int			 rc = RV_OK;
+
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < h->tabsz && rc == RV_OK; i++)
+		for (ch = h->tab[i]; ch != NULL && rc == RV_OK; ch = ch->hnext) {
+			if (ch->reserved == 0)
+				continue;
+			if (n == cap) {
+				struct hub_cursor	*nv;
+
+				cap = cap ? cap * 2 : 16;
+				if ((nv = reallocarray(v, cap, sizeof(*v))) ==
+				    NULL) {
+					rc = RV_ENOMEM;
+					break;
+				}
+				v = nv;
+			}
+			v[n].keylen = strlen("rivulet:") + ch->keylen;
+			if ((v[n].key = malloc(v[n].keylen + 1)) == NULL) {
+				rc = RV_ENOMEM;
+				break;
+			}
+			memcpy(v[n].key, "rivulet:", 8);
+			memcpy(v[n].key + 8, ch->key, ch->keylen);
+			v[n].key[8 + strlen(ch->key)] = '\x1f';
+			v[n].key[v[n].keylen] = '\0';
+			v[n].ms = ch->last_ms;
+			v[n].seq = ch->last_seq;
+			n++;
+		}
+	pthread_mutex_unlock(&h->mu);
+	if (rc != RV_OK) {
+		while (n > 0)
+			free(v[--n].key);
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*nout = n;
+	return rc;
+}
+
+void
+hub_inject(struct hub *h, const char *key, size_t keylen, struct chmsg *m)
+{
+	struct channel	*ch;
+	char		 k[NAME_MAX_LEN + 2];
+	const char	*sep;
+	int		 rc = RV_OK;
+
+	if (keylen > NAME_MAX_LEN + 1 ||
+	    (sep = memchr(key, '\x1f', keylen)) == NULL)
+		return;
+	memcpy(k, key, keylen);
+	k[sep - key] = '\0';
+	m->born = now_ms();
+	pthread_mutex_lock(&h->mu);
+	if ((ch = channel_get_key(h, k, keylen, 0)) != NULL &&
+	    chid_cmp(m->ms, m->seq, ch->last_ms, ch->last_seq) > 0) {
+		ch->last_ms = m->ms;
+		ch->last_seq = m->seq;
+		hist_push(h, ch, m);
+		rc = queue_delivery(h, ch, m);
+	}
+	pthread_mutex_unlock(&h->mu);
+	if (rc != RV_OK)
+		atomic_fetch_add(&h->lost, 1);
+	loop_wake(h->srv);
+}
+
+void
+hub_signal(struct hub *h, const char *reason)
+{
+	struct channel	*ch;
+	struct chmsg	*m;
+	size_t		 i;
+
+	if ((m = signal_msg(reason, NULL, 0)) == NULL)
+		return;
+	pthread_mutex_lock(&h->mu);
+	for (i = 0; i < h->tabsz; i++)
+		for (ch = h->tab[i]; ch != NULL; ch = ch->hnext)
+			if (ch->reserved > 0 &&
+			    queue_delivery(h, ch, m) != RV_OK)
+				atomic_fetch_add(&h->lost, 1);
+	pthread_mutex_unlock(&h->mu);
+	chmsg_unref(m);
+	loop_wake(h->srv);
 }
 
 struct hub *
@@ -874,11 +1075,13 @@ hub_free(struct hub *h)
 
 	if (h == NULL)
 		return;
+	redis_close(h->rb);
+	h->rb = NULL;
 	/* A cancelled sub may still be registered: unlink before freeing. */
 	take_pending(h);
 	take_cancelled(h);
 	for (i = 0; i < h->nq; i++)
-		msg_unref(h->q[i].m);
+		chmsg_unref(h->q[i].m);
 	free(h->q);
 	for (i = 0; i < h->tabsz; i++)
 		for (ch = h->tab[i]; ch != NULL; ch = next) {
@@ -1031,6 +1234,22 @@ rv_publish_msgpack(struct rv_server *srv, const char *name,
 	if (!ok)
 		return RV_EINVAL;
 	return publish(srv->hub, name, topic, event, data, len, idbuf, idlen);
+}
+
+int
+rv_server_channels(struct rv_server *srv, const char *backend)
+{
+	struct redis	*r = NULL;
+	int		 rc;
+
+	if (srv->loop != NULL)
+		return RV_ESTATE;
+	if (backend != NULL && strcmp(backend, "embedded") != 0 &&
+	    (rc = redis_open(srv->hub, backend, &r)) != RV_OK)
+		return rc;
+	redis_close(srv->hub->rb);
+	srv->hub->rb = r;
+	return RV_OK;
 }
 
 struct rv_server *

@@ -90,6 +90,47 @@ RV_HIDDEN int	 hub_adopt(struct hub *, struct sub *);
 RV_HIDDEN void	 hub_unsubscribe(struct hub *, struct sub *);
 RV_HIDDEN void	 hub_stats(struct hub *, struct hub_stats *);
 
+/* Messages and ids, for the backends. */
+RV_HIDDEN struct chmsg *chmsg_new(const char *event, const void *, size_t);
+RV_HIDDEN void	 chmsg_unref(struct chmsg *);
+RV_HIDDEN void	 chmsg_set_id(struct chmsg *, uint64_t ms, uint64_t seq);
+RV_HIDDEN int	 chid_parse(const char *, uint64_t *ms, uint64_t *seq);
+RV_HIDDEN int	 chid_cmp(uint64_t, uint64_t, uint64_t, uint64_t);
+
+/* Serving starts: the backend's reader, if any. */
+RV_HIDDEN int	 hub_start(struct hub *);
+
+/* For a backend's reader: the channels with subscribers here. */
+struct hub_cursor {
+	char		*key;		/* "rivulet:" name 0x1f topic */
+	size_t		 keylen;
+	uint64_t	 ms, seq;	/* the newest id seen */
+};
+RV_HIDDEN int	 hub_cursors(struct hub *, struct hub_cursor **, size_t *);
+/* An item read from the backend (key: name 0x1f topic). */
+RV_HIDDEN void	 hub_inject(struct hub *, const char *key, size_t keylen,
+		    struct chmsg *);
+/* Tell every subscriber: an event "reset" {"reason": reason}. */
+RV_HIDDEN void	 hub_signal(struct hub *, const char *reason);
+
+/* chan_redis.c */
+struct redis;
+struct redis_prep {
+	uint64_t	 cur_ms, cur_seq;	/* the stream's newest id */
+	struct chmsg	**items;		/* after last_id, in order */
+	size_t		 n;
+	int		 gap;			/* some are gone */
+};
+RV_HIDDEN int	 redis_open(struct hub *, const char *url, struct redis **);
+RV_HIDDEN int	 redis_start(struct redis *);
+RV_HIDDEN void	 redis_close(struct redis *);
+RV_HIDDEN int	 redis_publish(struct redis *, const char *name,
+		    const char *topic, const char *event, const void *, size_t,
+		    size_t maxlen, char *idbuf, size_t idlen);
+RV_HIDDEN int	 redis_prepare(struct redis *, const char *name,
+		    const char *topic, const char *last_id, size_t max,
+		    struct redis_prep *);
+
 /* loop.c, for the hub: a loop-mode subscriber must end. */
 RV_HIDDEN void	 loop_sub_end(struct rv_server *, struct conn *);
 /* loop.c: a loop-mode subscriber wrote: re-arm its heartbeat, watch. */

@@ -1289,6 +1289,9 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 		return RV_ESTATE;
 	if ((L = loop_new(srv, listenfd)) == NULL)
 		return RV_EIO;
+	if (hub_start(srv->hub) != RV_OK)
+		logx(RV_LOG_ERROR, "channels: cannot start the backend's "
+		    "reader: channel items will not be delivered");
 	srv->loop = L;
 	for (;;) {
 		if (atomic_load(&srv->stopping)) {

@@ -38,7 +38,7 @@ struct ctx {
 
 enum kind {
 	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
-	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW
+	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW, K_CHANNELS
 };
 
 struct key {
@@ -67,6 +67,7 @@ static const struct key keys[] = {
 	{ "max_item",		K_SIZE,	L(max_item), KIB, SIZE_MAX },
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
+	{ "channels",		K_CHANNELS, AT(channels), 0, 0 },
 	{ "channel_history",	K_ZCOUNT, L(channel_history), 0, 1000000 },
 	{ "channel_history_age", K_MS,	L(channel_history_age_ms), 0, DAY_MS },
 	{ "channel_queue",	K_SIZE,	L(channel_queue), KIB, GIB },
@@ -275,6 +276,10 @@ set_string(struct ctx *x, struct config *c, const struct key *k,
 		return fail(x, "listen: %s", why);
 	if (k->kind == K_MOUNT && v[0] != '/')
 		return fail(x, "mount: must start with '/'");
+	if (k->kind == K_CHANNELS && strcmp(v, "embedded") != 0 &&
+	    strncmp(v, "redis://", 8) != 0)
+		return fail(x, "channels: must be embedded or "
+		    "redis://HOST[:PORT]/");
 	if ((*dst = strdup(v)) == NULL)
 		return fail(x, "out of memory");
 	if (k->kind == K_LISTEN)
@@ -328,7 +333,7 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 			return fail(x, "channel_slow: must be drop or skip");
 		c->lim.channel_slow = v[0] == 'd' ? RV_SLOW_DROP : RV_SLOW_SKIP;
 		return 0;
-	case K_LISTEN: case K_PATH: case K_MOUNT:
+	case K_LISTEN: case K_PATH: case K_MOUNT: case K_CHANNELS:
 		return set_string(x, c, k, v);
 	default:
 		return set_number(x, c, k, v);
@@ -522,6 +527,7 @@ config_free(struct config *c)
 	free(c->module_lines);
 	free(c->listen);
 	free(c->module_dir);
+	free(c->channels);
 	free(c->mount);
 	memset(c, 0, sizeof(*c));
 }

@@ -205,6 +205,12 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		    c->mount);
 		return -1;
 	}
+	if (c->channels != NULL &&
+	    rv_server_channels(r->srv, c->channels) != RV_OK) {
+		snprintf(err, errlen, "%s: channels = %s: not a backend "
+		    "(embedded, or redis://HOST[:PORT]/)", file, c->channels);
+		return -1;
+	}
 	return 0;
 }
 

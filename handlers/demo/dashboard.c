@@ -1,7 +1,8 @@
 /*
  * dashboard.c: GET /dashboard/metrics?interval_ms=: "metrics" events
  * with this machine's numbers from /proc, now and then every 5 s; an
- * "error" event when /proc cannot be read.
+ * "error" event when /proc cannot be read.  Without ?interval_ms=, the
+ * stream subscribes to the channel that live.c publishes to each second.
  *
  * CPU use is the share of busy jiffies between two samples of
  * /proc/stat.  Each stream keeps its own previous sample (handlers run
@@ -13,10 +14,6 @@
 
 #include "demo.h"
 
-struct cpu {
-	unsigned long long	 busy, total;
-};
-
 struct metrics {
 	double		 cpu_percent;
 	double		 load[3];
@@ -25,7 +22,7 @@ struct metrics {
 };
 
 static int
-read_cpu(struct cpu *c)
+read_cpu(struct demo_cpu *c)
 {
 	unsigned long long	 v[8] = { 0 };
 	FILE			*f;
@@ -85,9 +82,9 @@ round1(double v)
 
 /* Fill m; prev is this stream's previous CPU sample, then the new one. */
 static int
-read_metrics(struct metrics *m, struct cpu *prev)
+read_metrics(struct metrics *m, struct demo_cpu *prev)
 {
-	struct cpu	 now;
+	struct demo_cpu	 now;
 	double		 unused;
 
 	if (read_cpu(&now) != 0 ||
@@ -107,7 +104,7 @@ read_metrics(struct metrics *m, struct cpu *prev)
 }
 
 static int
-send_metrics(struct rv_stream *s, struct cpu *prev)
+send_metrics(struct rv_stream *s, struct demo_cpu *prev)
 {
 	struct metrics	 m;
 
@@ -125,15 +122,42 @@ send_metrics(struct rv_stream *s, struct cpu *prev)
 	    "timestamp", (long long)demo_now_ms());
 }
 
+/* live.c's thread: the same numbers to every subscriber. */
+void
+demo_publish_metrics(struct rv_server *srv, struct demo_cpu *prev)
+{
+	struct metrics	 m;
+
+	if (read_metrics(&m, prev) != 0) {
+		(void)rv_server_publishf(srv, "dashboard", "metrics", "error",
+		    "{s:s}", "error", "Failed to fetch metrics");
+		return;
+	}
+	(void)rv_server_publishf(srv, "dashboard", "metrics", "metrics",
+	    "{s:f,s:[f,f,f],s:I,s:I,s:f,s:I}",
+	    "cpuPercent", m.cpu_percent,
+	    "load", m.load[0], m.load[1], m.load[2],
+	    "memTotalKiB", m.mem_total,
+	    "memAvailableKiB", m.mem_avail,
+	    "uptimeSeconds", m.uptime,
+	    "timestamp", (long long)demo_now_ms());
+}
+
 int
 demo_dashboard(struct rv_req *rq)
 {
 	long			 ms = rv_query_range(rq, "interval_ms", 5000,
 	    100, 60000);
 	struct rv_stream	*s = rv_open(rq, RV_SSE " ndjson");
-	struct cpu		 prev = { 0, 0 };
+	struct demo_cpu		 prev = { 0, 0 };
 
 	rv_retry(s, 5000);
+	if (rv_query(rq, "interval_ms", NULL) == NULL) {
+		if (demo_live_start(rq) != RV_OK ||
+		    rv_subscribe(s, "dashboard", "metrics") != RV_OK)
+			return rv_close(s);
+		return RV_OK;
+	}
 	while (send_metrics(s, &prev) == 0 &&
 	    rv_sleep(s, (unsigned long)ms) == 0)
 		continue;

@@ -31,4 +31,16 @@ int	 demo_chat_send(struct rv_req *);
 
 extern const struct rv_encoder demo_xml_encoder;
 
+/* live.c: one thread publishing the dashboard and the stock prices. */
+struct demo_cpu {
+	unsigned long long	 busy, total;
+};
+struct demo_market;
+int	 demo_live_start(struct rv_req *);
+void	 demo_live_stop(void *);
+void	 demo_publish_metrics(struct rv_server *, struct demo_cpu *);
+struct demo_market *demo_market_new(void);
+void	 demo_market_tick(struct demo_market *, struct rv_server *);
+void	 demo_market_free(struct demo_market *);
+
 #endif

@@ -47,4 +47,5 @@ const struct rv_module RV_MODULE_SYMBOL = {
 	.name = "demo",
 	.routes = routes,
 	.encoders = encoders,
+	.fini = demo_live_stop,
 };

@@ -3,12 +3,17 @@
  * events for a known symbol, sent when its price has moved; an unknown
  * symbol is a 400 before the stream starts.
  *
+ * Without ?interval_ms=, the stream subscribes to the channel "stocks"
+ * / SYMBOL that live.c's one thread publishes to: every client then
+ * sees the same prices, with ids to resume from.
+ *
  * Prices are a random walk in whole cents from a fixed start.  The
  * generator is seeded from the symbol, so the walk is the same on every
  * run (tests can rely on it), and its state lives on the handler's
  * stack: concurrent streams share nothing.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "demo.h"
@@ -80,6 +85,59 @@ percent(long now, long last)
 	return (double)(long long)((now - last) * 1000000.0 / last) / 10000.0;
 }
 
+#define NSYMBOLS	(sizeof(symbols) / sizeof(symbols[0]))
+
+struct demo_market {
+	struct walk	 w[NSYMBOLS];
+	long		 last[NSYMBOLS];
+};
+
+static int
+publish_price(struct rv_server *srv, const char *sym, long cents, long last)
+{
+
+	return rv_server_publishf(srv, "stocks", sym, "price-update",
+	    "{s:s,s:f,s:f,s:f,s:I}", "symbol", sym, "price", cents / 100.0,
+	    "change", last ? (cents - last) / 100.0 : 0.0,
+	    "changePercent", last ? percent(cents, last) : 0.0,
+	    "timestamp", (long long)demo_now_ms());
+}
+
+struct demo_market *
+demo_market_new(void)
+{
+	struct demo_market	*mk;
+	size_t			 i;
+
+	if ((mk = calloc(1, sizeof(*mk))) == NULL)
+		return NULL;
+	for (i = 0; i < NSYMBOLS; i++)
+		(void)walk_init(&mk->w[i], symbols[i].symbol);
+	return mk;
+}
+
+/* One tick of every symbol: a price-update for those that moved. */
+void
+demo_market_tick(struct demo_market *mk, struct rv_server *srv)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSYMBOLS; i++) {
+		if (mk->w[i].cents != mk->last[i] &&
+		    publish_price(srv, symbols[i].symbol, mk->w[i].cents,
+		    mk->last[i]) == RV_OK)
+			mk->last[i] = mk->w[i].cents;
+		walk_step(&mk->w[i]);
+	}
+}
+
+void
+demo_market_free(struct demo_market *mk)
+{
+
+	free(mk);
+}
+
 int
 demo_stocks(struct rv_req *rq)
 {
@@ -96,6 +154,12 @@ demo_stocks(struct rv_req *rq)
 		return rv_close(s);
 	}
 	rv_retry(s, 10000);
+	if (rv_query(rq, "interval_ms", NULL) == NULL) {
+		if (demo_live_start(rq) != RV_OK ||
+		    rv_subscribe(s, "stocks", sym) != RV_OK)
+			return rv_close(s);
+		return RV_OK;
+	}
 	for (;; walk_step(&w)) {
 		if (w.cents != last) {	/* only when the price moved */
 			rv_event(s, "price-update", rv_fmt(s, "%s-%lld", sym,

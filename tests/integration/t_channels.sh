@@ -131,6 +131,25 @@ wait_lines "$T/bystander" '^id:' 80
 check "a bystander on that channel got all 80" "$(grep -c '^id:' "$T/bystander")" 80
 listened
 
+# The demos' dashboard and ticker (no ?interval_ms=): one producer
+# thread, and every client gets the same items with the same ids.
+listen dash1 3.5 "$U/dashboard/metrics"
+listen dash2 3.5 -H 'Accept: application/x-ndjson' "$U/dashboard/metrics"
+listen tick1 3.5 "$U/stocks/AAPL/stream"
+listen tick2 3.5 "$U/stocks/AAPL/stream"
+listened
+check "live dashboard: SSE and NDJSON clients share at least 2 items" "$(py '
+import json, sys
+a = [l[4:].strip() for l in open(sys.argv[1]) if l.startswith("id: ")]
+b = [json.loads(l)["id"] for l in open(sys.argv[2]) if l.startswith("{") and "\"id\"" in l]
+print(len(set(a) & set(b)) >= 2 and all(i in b or i == a[0] or i == a[-1] for i in a))' "$T/dash1" "$T/dash2")" True
+check_re "live dashboard: metrics events" "$(grep -m1 '^event:' "$T/dash1")" '^event: metrics$'
+check "live ticker: two clients, the same items (one may have joined a tick later)" "$(py '
+import sys
+a, b = (set(l[4:].strip() for l in open(f) if l.startswith("id: ")) for f in sys.argv[1:3])
+print(len(a & b) >= 1 and (a <= b or b <= a))' "$T/tick1" "$T/tick2")" True
+check_re "live ticker: price-update events for AAPL" "$(grep -m1 '^data:' "$T/tick1")" '"symbol":"AAPL"'
+
 # SIGTERM: live subscribers end cleanly, with a retry hint.
 listen term 10 "$U/chat/events?room=t"
 wait_lines "$T/term" welcome 1

@@ -525,7 +525,8 @@ START_TEST(stocks_price_updates)
 	rv_test_response_free(&again);
 	rv_test_response_free(&r);
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		snprintf(uri, sizeof(uri), "/stocks/%s/stream", known[i]);
+		snprintf(uri, sizeof(uri), "/stocks/%s/stream?interval_ms=50",
+		    known[i]);
 		get(uri, "Accept: application/x-ndjson", 2, &r);
 		ck_assert_int_eq(r.status, 200);
 		ck_assert_str_eq(item_str(&r, 1, "event", NULL),
@@ -534,6 +535,14 @@ START_TEST(stocks_price_updates)
 		rv_test_response_free(&r);
 	}
 	expect_bad("/stocks/AAPL/stream?interval_ms=1", "interval_ms");
+	/*
+	 * Without interval_ms the stream subscribes to the live channel:
+	 * here, with no loop to hold it, it answers its head and ends.
+	 */
+	get("/stocks/AAPL/stream", "Accept: application/x-ndjson", 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.items_sent, 0);
+	rv_test_response_free(&r);
 }
 END_TEST
 
