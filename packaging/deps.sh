@@ -11,6 +11,10 @@ PKGS="build-essential autoconf automake libtool pkg-config"
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
 # the front server, clients and tools of the demo, the tests and benches
 PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
+# man pages: make check lints them (tests/integration/t_man.sh)
+PKGS="$PKGS mandoc"
+# packages: .deb (tests/packaging/t_deb.sh) and .rpm (t_rpm.sh) builds
+PKGS="$PKGS debhelper dpkg-dev fakeroot lintian rpm"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
