@@ -5,7 +5,9 @@
 # function of rivulet.h is on a page, and the C of every EXAMPLES
 # section compiles against the built header and library as an author
 # would build it (cc's default C dialect, -Wall -Wextra -Werror); an
-# example with a main() is run too, and must exit 0.
+# example with a main() is run too, and must exit 0.  In a sanitizer
+# build (SAN_CFLAGS) the examples are built with the same flags, as a
+# program linked with an ASan library must be.
 . "$(dirname "$0")/lib.sh"
 MANDOC=${MANDOC:-mandoc}
 command -v "$MANDOC" >/dev/null 2>&1 ||
@@ -70,15 +72,15 @@ for page in "$M"/*.3; do
 		found=1
 		ex=${c##*/}
 		if grep -q '^main(' "$c"; then
-			cc -Wall -Wextra -Werror -I"$top_srcdir/framework" \
-			    -o "${c%.c}" "$c" -L"$LIBS" -lrivulet -ljansson \
+			cc -Wall -Wextra -Werror ${SAN_CFLAGS:-} \
+			    -I"$top_srcdir/framework" -o "${c%.c}" "$c" -L"$LIBS" -lrivulet -ljansson \
 			    2>"$c.log"
 			check "$name: $ex compiles (a program)" "$?" 0
 			"${c%.c}" >"$c.out" 2>&1
 			check "$name: $ex runs, exit 0 ($(head -c 300 "$c.out" | tr '\n' ' '))" "$?" 0
 		else
-			cc -Wall -Wextra -Werror -I"$top_srcdir/framework" \
-			    -shared -fPIC -o "${c%.c}.so" "$c" -L"$LIBS" -lrivulet \
+			cc -Wall -Wextra -Werror ${SAN_CFLAGS:-} \
+			    -I"$top_srcdir/framework" -shared -fPIC -o "${c%.c}.so" "$c" -L"$LIBS" -lrivulet \
 			    2>"$c.log"
 			check "$name: $ex compiles (a module)" "$?" 0
 		fi
