@@ -14,7 +14,7 @@ PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
 # man pages: make check lints them (tests/integration/t_man.sh)
 PKGS="$PKGS mandoc"
 # packages: .deb (tests/packaging/t_deb.sh) and .rpm (t_rpm.sh) builds
-PKGS="$PKGS debhelper dpkg-dev fakeroot lintian rpm"
+PKGS="$PKGS debhelper dpkg-dev fakeroot lintian rpm cpio"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
