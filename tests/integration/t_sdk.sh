@@ -48,6 +48,8 @@ for f in "$sbin" "$etc" "$incdir/rivulet.h" "$libdir/librivulet.so" \
 	[ -n "$f" ] && [ -e "$f" ] || missing="$missing ${f:-(not found)}"
 done
 check "installed: runtime, library, header, modules, config, docs, units, man pages" "$missing" ""
+check "man rv_kstr: a .so link to rv_map_open(3)" \
+    "$(cat "$man/man3/rv_kstr.3" 2>&1)" ".so man3/rv_map_open.3"
 check "the runtime is in sbin" "${sbin%/*}" "$prefix/sbin"
 check "the config is in sysconfdir/rivulet" "$etc" "$prefix/etc/rivulet/rivulet.conf"
 
