@@ -98,11 +98,28 @@ check "the template builds and installs with its Makefile ($(tr '\n' ' ' <"$T/ma
 check "make install put hello.so in the module directory" \
     "$([ -f "$moddir/hello.so" ] && echo yes)" yes
 
-# Served by the installed runtime: relative module names, looked up in
-# module_dir (here the DESTDIR's), the installed library, lighttpd.
-RIVULET=$sbin
-DEMO_SO=demo.so
-start_rivulet "module_dir = $moddir" "module = hello.so"
+# Served by the installed runtime started the way rivulet.service
+# starts it under rivulet.socket (the socket on fd 3, LISTEN_FDS set,
+# "-l fd:3"), relative module names looked up in module_dir (here the
+# DESTDIR's), the installed library, lighttpd in front.
+printf 'module_dir = %s\nmodule = demo.so\nmodule = hello.so\n' "$moddir" \
+    >"$T/rivulet.conf"
+python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(128)
+if s.fileno() != 3:		# as systemd passes it: fd 3, inheritable
+	os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ["LISTEN_FDS"] = "1"
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(sys.argv[2], sys.argv[2:])' "$T/riv.sock" "$sbin" \
+    -c "$T/rivulet.conf" -l fd:3 2>"$T/rivulet.log" &
+RIV_PID=$!
+track "$RIV_PID"
+wait_log 'serving fd:3' 5 >/dev/null ||
+    bail "rivulet -l fd:3 did not start: $(tr '\n' ' ' <"$T/rivulet.log")"
 check_re "the installed rivulet uses the installed librivulet" \
     "$(grep -m 1 'librivulet' "/proc/$RIV_PID/maps")" "$libdir/librivulet\.so"
 start_lighttpd
