@@ -15,6 +15,10 @@ PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
 PKGS="$PKGS libhiredis-dev redis-server"
 # the fan-out benchmark's baseline (tests/bench/fanout_node.js)
 PKGS="$PKGS nodejs"
+# man pages: make check lints them (tests/integration/t_man.sh)
+PKGS="$PKGS mandoc"
+# packages: .deb (tests/packaging/t_deb.sh) and .rpm (t_rpm.sh) builds
+PKGS="$PKGS debhelper dpkg-dev fakeroot lintian rpm cpio"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
