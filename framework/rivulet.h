@@ -291,6 +291,19 @@ RV_API int rv_publish_msgpack(struct rv_server *, const char *channel,
  * not a URL we know.
  */
 RV_API int rv_server_channels(struct rv_server *, const char *backend);
+/*
+ * Channels across worker processes: a supervisor maps one shared log
+ * before its first fork (bytes: its size, 64K to 16G; NULL if it
+ * cannot) and attaches every server a worker serves to it.  Embedded
+ * channels then reach every worker, and their history outlives worker
+ * crashes and reloads.  rv_server_attach(): before serving; RV_EINVAL
+ * for a bad log.
+ */
+#define RV_HAVE_SHARED	1
+struct rv_shared;
+RV_API struct rv_shared *rv_shared_new(size_t bytes);
+RV_API void rv_shared_free(struct rv_shared *);
+RV_API int rv_server_attach(struct rv_server *, struct rv_shared *);
 /* The server a request came to (to publish from other threads). */
 RV_API struct rv_server *rv_req_server(const struct rv_req *);
 

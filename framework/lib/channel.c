@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #define EVENT_MAX_LEN	128
 #define INBOX_MAX	4096	/* items waiting for a busy handler */
 #define QUEUE_MAX	(1u << 20) /* deliveries waiting for the loop */
+#define FANOUT_BUCKETS	12
 
 struct channel {
 	struct channel	*hnext;
@@ -52,6 +54,7 @@ struct delivery {
 struct hub {
 	struct rv_server	*srv;
 	struct redis		*rb;		/* NULL: embedded */
+	struct shm_att		*sa;		/* the workers' shared log */
 	pthread_mutex_t		 mu;
 	struct channel		**tab;
 	size_t			 tabsz, nch;
@@ -62,6 +65,13 @@ struct hub {
 	size_t			 nq, capq;
 	atomic_ulong		 published, delivered, dropped_slow;
 	atomic_ulong		 skipped_slow, gaps, lost;
+	/* Fan-out times, publish to the last subscriber's socket (loop). */
+	unsigned long		 fanout[FANOUT_BUCKETS];
+};
+
+/* Upper bounds, in ms, of the fan-out histogram's buckets. */
+static const unsigned fanout_ms[FANOUT_BUCKETS] = {
+	1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, UINT_MAX
 };
 
 static uint64_t
@@ -318,6 +328,18 @@ queue_delivery(struct hub *h, struct channel *ch, struct chmsg *m)
 	return RV_OK;
 }
 
+/* A backend's key for name/topic: name 0x1f topic; its length. */
+static size_t
+bkey_len(char *key, const char *name, const char *topic)
+{
+	size_t	 nl = strlen(name), tl = topic != NULL ? strlen(topic) : 0;
+
+	memcpy(key, name, nl);
+	key[nl] = '\x1f';
+	memcpy(key + nl + 1, topic, tl);
+	return nl + 1 + tl;
+}
+
 static int
 publish(struct hub *h, const char *name, const char *topic,
     const char *event, const void *data, size_t len, char *idbuf,
@@ -325,6 +347,7 @@ publish(struct hub *h, const char *name, const char *topic,
 {
 	struct channel	*ch;
 	struct chmsg	*m;
+	char		 bkey[CH_KEY_MAX];
 	uint64_t	 ms;
 	int		 rc;
 
@@ -333,10 +356,12 @@ publish(struct hub *h, const char *name, const char *topic,
 	if (event != NULL && (*event == '\0' || strlen(event) > EVENT_MAX_LEN ||
 	    strpbrk(event, "\r\n") != NULL))
 		return RV_EINVAL;
-	if (h->rb != NULL) {
-		/* The backend's reader brings it back, with Redis's id. */
-		rc = redis_publish(h->rb, name, topic, event, data, len,
-		    h->srv->lim.channel_history, idbuf, idlen);
+	if (h->rb != NULL || h->sa != NULL) {
+		/* The backend's reader brings it back, with its id. */
+		rc = h->rb != NULL ? redis_publish(h->rb, name, topic, event,
+		    data, len, h->srv->lim.channel_history, idbuf, idlen) :
+		    shm_publish(h->sa, bkey, bkey_len(bkey, name, topic),
+		    event, data, len, idbuf, idlen);
 		if (rc == RV_OK)
 			atomic_fetch_add(&h->published, 1);
 		return rc;
@@ -517,6 +542,7 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 	struct channel		*ch;
 	struct sub		*sb;
 	struct redis_prep	 prep;
+	char			 bkey[CH_KEY_MAX];
 	uint64_t		 ms, seq;
 	int			 rc;
 
@@ -532,8 +558,10 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 	}
 	/* With a backend, the replay comes from it (any instance's items). */
 	memset(&prep, 0, sizeof(prep));
-	if (h->rb != NULL && (rc = redis_prepare(h->rb, name, topic, last_id,
-	    lim->channel_history, &prep)) != RV_OK) {
+	if ((h->rb != NULL && (rc = redis_prepare(h->rb, name, topic, last_id,
+	    lim->channel_history, &prep)) != RV_OK) || (h->rb == NULL &&
+	    h->sa != NULL && (rc = shm_prepare(h->sa, bkey, bkey_len(bkey,
+	    name, topic), last_id, lim->channel_history, &prep)) != RV_OK)) {
 		prep_free(&prep);
 		sub_free(sb);
 		return rc;
@@ -551,7 +579,7 @@ hub_subscribe(struct hub *h, struct rv_stream *s, const char *name,
 		return rc;
 	}
 	sb->ch = ch;
-	if (h->rb != NULL)
+	if (h->rb != NULL || h->sa != NULL)
 		from_backend(sb, &prep, last_id);
 	else if (last_id != NULL) {
 		sb->resume = 1;
@@ -846,6 +874,51 @@ deliver(struct hub *h, struct channel *ch, struct chmsg *m)
 	}
 }
 
+static void
+fanout_note(struct hub *h, int64_t ms)
+{
+	size_t	 b;
+
+	for (b = 0; b < FANOUT_BUCKETS - 1 && ms > (int64_t)fanout_ms[b]; b++)
+		continue;
+	h->fanout[b]++;
+}
+
+/* The bucket bound under which fraction q of the fan-outs fell. */
+static unsigned
+fanout_quantile(const struct hub *h, double q)
+{
+	unsigned long	 total = 0, run = 0;
+	size_t		 b;
+
+	for (b = 0; b < FANOUT_BUCKETS; b++)
+		total += h->fanout[b];
+	for (b = 0; b < FANOUT_BUCKETS; b++) {
+		run += h->fanout[b];
+		if (total > 0 && (double)run >= q * (double)total)
+			return fanout_ms[b];
+	}
+	return 0;
+}
+
+void
+hub_log_stats(struct hub *h)
+{
+	unsigned long	 total = 0;
+	size_t		 b;
+
+	for (b = 0; b < FANOUT_BUCKETS; b++)
+		total += h->fanout[b];
+	if (total == 0)
+		return;
+	logx(RV_LOG_INFO, "channels: %lu items fanned out, %lu deliveries, "
+	    "publish to last socket p50 <= %u ms, p99 <= %u ms; %lu dropped "
+	    "and %lu skipped for slowness, %lu lost", total,
+	    atomic_load(&h->delivered), fanout_quantile(h, 0.5),
+	    fanout_quantile(h, 0.99), atomic_load(&h->dropped_slow),
+	    atomic_load(&h->skipped_slow), atomic_load(&h->lost));
+}
+
 void
 hub_run(struct hub *h)
 {
@@ -862,6 +935,8 @@ hub_run(struct hub *h)
 	pthread_mutex_unlock(&h->mu);
 	for (i = 0; i < n; i++) {
 		deliver(h, q[i].ch, q[i].m);
+		if (q[i].ch->subs != NULL && q[i].m->born > 0)
+			fanout_note(h, now_ms() - q[i].m->born);
 		chmsg_unref(q[i].m);
 	}
 	free(q);
@@ -937,7 +1012,9 @@ int
 hub_start(struct hub *h)
 {
 
-	return h->rb != NULL ? redis_start(h->rb) : RV_OK;
+	if (h->rb != NULL)
+		return redis_start(h->rb);
+	return h->sa != NULL ? shm_start(h->sa) : RV_OK;
 }
 
 int
@@ -1077,6 +1154,8 @@ hub_free(struct hub *h)
 		return;
 	redis_close(h->rb);
 	h->rb = NULL;
+	shm_close(h->sa);
+	h->sa = NULL;
 	/* A cancelled sub may still be registered: unlink before freeing. */
 	take_pending(h);
 	take_cancelled(h);
@@ -1249,6 +1328,21 @@ rv_server_channels(struct rv_server *srv, const char *backend)
 		return rc;
 	redis_close(srv->hub->rb);
 	srv->hub->rb = r;
+	return RV_OK;
+}
+
+int
+rv_server_attach(struct rv_server *srv, struct rv_shared *sh)
+{
+	struct shm_att	*a;
+	int		 rc;
+
+	if (srv->loop != NULL)
+		return RV_ESTATE;
+	if ((rc = shm_attach(srv->hub, sh, &a)) != RV_OK)
+		return rc;
+	shm_close(srv->hub->sa);
+	srv->hub->sa = a;
 	return RV_OK;
 }
 

@@ -89,6 +89,8 @@ RV_HIDDEN int	 hub_adopt(struct hub *, struct sub *);
 /* Loop: the subscriber is leaving (gone, slow, stopping): free sub. */
 RV_HIDDEN void	 hub_unsubscribe(struct hub *, struct sub *);
 RV_HIDDEN void	 hub_stats(struct hub *, struct hub_stats *);
+/* Loop, at the end of serving: a line on fan-out times and losses. */
+RV_HIDDEN void	 hub_log_stats(struct hub *);
 
 /* Messages and ids, for the backends. */
 RV_HIDDEN struct chmsg *chmsg_new(const char *event, const void *, size_t);
@@ -130,6 +132,19 @@ RV_HIDDEN int	 redis_publish(struct redis *, const char *name,
 RV_HIDDEN int	 redis_prepare(struct redis *, const char *name,
 		    const char *topic, const char *last_id, size_t max,
 		    struct redis_prep *);
+
+/* chan_shm.c: the workers' shared log (keys: name 0x1f topic) */
+#define CH_KEY_MAX	202
+struct shm_att;
+RV_HIDDEN int	 shm_attach(struct hub *, struct rv_shared *,
+		    struct shm_att **);
+RV_HIDDEN int	 shm_start(struct shm_att *);
+RV_HIDDEN void	 shm_close(struct shm_att *);
+RV_HIDDEN int	 shm_publish(struct shm_att *, const char *key, size_t keylen,
+		    const char *event, const void *, size_t, char *idbuf,
+		    size_t idlen);
+RV_HIDDEN int	 shm_prepare(struct shm_att *, const char *key, size_t keylen,
+		    const char *last_id, size_t max, struct redis_prep *);
 
 /* loop.c, for the hub: a loop-mode subscriber must end. */
 RV_HIDDEN void	 loop_sub_end(struct rv_server *, struct conn *);

@@ -1306,6 +1306,7 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 		loop_once(srv, grace_end != 0 ? STOP_POLL_MS : -1);
 	}
 	take_done(srv);
+	hub_log_stats(srv->hub);
 	if ((busy = pool_busy(srv->pool)) > 0) {
 		/*
 		 * Handlers that ignored the stop still own connections and

@@ -70,7 +70,7 @@ CONF
 cat >"$T/rivulet.conf" <<CONF
 listen = unix:$T/rivulet.sock
 module = $DEMO
-log_level = warn
+log_level = info
 max_subscribers = $((SUBS + 100))
 heartbeat = 15s
 CONF
@@ -110,6 +110,8 @@ while kill -0 $CPID 2>/dev/null; do
 done
 wait $CPID
 thr_end=$(threads "$RPID")
+kill -TERM "$RPID"
+wait "$RPID" 2>/dev/null
 
 # Node behind lighttpd
 NPORT=$(port)
@@ -135,6 +137,7 @@ wait $CPID
 echo "subscribers $SUBS, $SECS s, $RATE broadcast/s, through $FRONTS lighttpd (ulimit -n $FDS)"
 echo "rivulet: $(cat "$T/riv.out")"
 echo "rivulet: threads $thr2 when all had subscribed, $thr_end at the end; RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / SUBS )) bytes/subscriber"
+echo "rivulet's own share: $(sed -n 's/.*channels: //p' "$T/rivulet.log" | tail -n 1)"
 echo "node:    $(cat "$T/node.out")"
 echo "node:    RSS ${nrss0} KiB idle -> ${nrss2} KiB: $(( (nrss2 - nrss0) * 1024 / SUBS )) bytes/subscriber"
 awk -v r="$(cat "$T/riv.out")" -v n="$(cat "$T/node.out")" 'BEGIN {

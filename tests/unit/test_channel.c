@@ -158,6 +158,68 @@ START_TEST(history_is_bounded)
 }
 END_TEST
 
+/*
+ * The workers' shared log, two servers in one process: items published
+ * through one are replayed, in order, to a subscriber of the other; the
+ * ring wraps and a client whose items were dropped is told of a gap.
+ */
+START_TEST(shared_log)
+{
+	static const unsigned char v[] = { 0x93, 1, 2, 3 };
+	struct rv_shared	*sh = rv_shared_new(64 * 1024);
+	struct rv_server	*a = rv_server_new(), *b = rv_server_new();
+	struct rv_stream	 fake;
+	struct sub		*sb;
+	char			 id[64], first[64], mid[64];
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(sh);
+	ck_assert_ptr_null(rv_shared_new(100));
+	ck_assert_int_eq(rv_server_attach(a, sh), RV_OK);
+	ck_assert_int_eq(rv_server_attach(b, sh), RV_OK);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(rv_publish_msgpack(a, "log", "t", "e", v,
+		    sizeof(v), id, sizeof(id)), RV_OK);
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", id);
+		if (i == 2)
+			snprintf(mid, sizeof(mid), "%s", id);
+	}
+	/* Resume after the third: the fourth and fifth, from b. */
+	memset(&fake, 0, sizeof(fake));
+	ck_assert_int_eq(hub_subscribe(b->hub, &fake, "log", "t", mid), RV_OK);
+	sb = fake.sub;
+	ck_assert_uint_eq(sb->ninbox, 2);
+	ck_assert_str_eq(sb->inbox[1]->id, id);
+	ck_assert_str_eq(sb->inbox[0]->event, "e");
+	ck_assert_uint_eq(sb->inbox[0]->len, sizeof(v));
+	hub_cancel(sb);
+	hub_run(b->hub);
+	/* Another topic's items are not replayed. */
+	ck_assert_int_eq(rv_publish_msgpack(a, "log", "u", NULL, v,
+	    sizeof(v), NULL, 0), RV_OK);
+	memset(&fake, 0, sizeof(fake));
+	ck_assert_int_eq(hub_subscribe(b->hub, &fake, "log", "t", mid), RV_OK);
+	ck_assert_uint_eq(fake.sub->ninbox, 2);
+	hub_cancel(fake.sub);
+	hub_run(b->hub);
+	/* Wrap the 64K ring many times: the first item is gone, a gap. */
+	for (i = 0; i < 20000; i++)
+		ck_assert_int_eq(rv_publish_msgpack(a, "log", "t", NULL, v,
+		    sizeof(v), NULL, 0), RV_OK);
+	memset(&fake, 0, sizeof(fake));
+	ck_assert_int_eq(hub_subscribe(b->hub, &fake, "log", "t", first),
+	    RV_OK);
+	ck_assert_str_eq(fake.sub->inbox[0]->event, "reset");
+	ck_assert_uint_gt(fake.sub->ninbox, 100);
+	hub_cancel(fake.sub);
+	hub_run(b->hub);
+	rv_server_free(a);
+	rv_server_free(b);
+	rv_shared_free(sh);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -169,6 +231,7 @@ main(void)
 	tcase_add_test(tc, ids_are_monotonic);
 	tcase_add_test(tc, subscriptions_are_freed_and_limited);
 	tcase_add_test(tc, history_is_bounded);
+	tcase_add_test(tc, shared_log);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
