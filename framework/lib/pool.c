@@ -66,7 +66,7 @@ run(struct pool *p, struct conn *c)
 	int			 ret;
 
 	atomic_fetch_add(&srv->n_active, 1);
-	ret = rq->route->handler(rq);
+	ret = route_run(rq);
 	stream_end_ret(&rq->stream, ret);
 	if (ret != RV_OK && ret != RV_EGONE && ret != RV_ESHUTDOWN &&
 	    ret != RV_ECLOSED)

@@ -31,7 +31,7 @@ static const struct rv_route routes[] = {
 	/* Gravity */
 	RV_GET("/streaming/ping", demo_ping),
 	RV_GET("/streaming/streamUsers", demo_stream_users),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 
 static const struct rv_encoder *const encoders[] = {

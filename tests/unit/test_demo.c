@@ -53,7 +53,7 @@ xml_probe(struct rv_req *rq)
 
 static const struct rv_route probe_routes[] = {
 	RV_GET("/probe/xml", xml_probe),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 
 static const struct rv_module probe_module = {
