@@ -291,6 +291,7 @@ struct filereply {
 	const char	*relpath;
 	struct fileinfo	 fi;
 	int		 status;
+	int		 whole;		/* a Range we chose to ignore */
 	uint64_t	 first, len;	/* the bytes sent */
 	char		*delegate;	/* header line, or NULL */
 };
@@ -330,8 +331,13 @@ file_head(struct rv_buf *h, const struct filereply *fr)
 		buf_puts(h, fr->delegate);
 		return buf_puts(h, "\r\n");
 	}
-	buf_printf(h, "Content-Length: %llu\r\nAccept-Ranges: bytes\r\n",
-	    (unsigned long long)fr->len);
+	/*
+	 * "none" when this answer ignored a Range: lighttpd applies ranges
+	 * itself to a complete 200 unless told so, which would make the
+	 * answer depend on the file's size (multipart for small files).
+	 */
+	buf_printf(h, "Content-Length: %llu\r\nAccept-Ranges: %s\r\n",
+	    (unsigned long long)fr->len, fr->whole ? "none" : "bytes");
 	if (fr->status == 206)
 		buf_printf(h, "Content-Range: bytes %llu-%llu/%llu\r\n",
 		    (unsigned long long)fr->first,
@@ -443,15 +449,21 @@ choose(struct rv_req *rq, struct filereply *fr)
 		fr->status = 304;
 		return;
 	}
-	if (!fr->fi.get || fr->delegate != NULL || !if_range_ok(rq, &fr->fi))
+	if (!fr->fi.get || fr->delegate != NULL ||
+	    rv_req_header(rq, "Range") == NULL)
+		return;
+	fr->whole = 1;
+	if (!if_range_ok(rq, &fr->fi))
 		return;
 	switch (range_parse(rv_req_header(rq, "Range"), size, &a, &z)) {
 	case RANGE_ONE:
+		fr->whole = 0;
 		fr->status = 206;
 		fr->first = a;
 		fr->len = z - a + 1;
 		break;
 	case RANGE_UNSAT:
+		fr->whole = 0;
 		fr->status = 416;
 		break;
 	default:

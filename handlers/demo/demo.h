@@ -26,6 +26,9 @@ int	 demo_stocks(struct rv_req *);
 int	 demo_feed(struct rv_req *);
 int	 demo_ping(struct rv_req *);
 int	 demo_stream_users(struct rv_req *);
+int	 demo_download(struct rv_req *);
+int	 demo_filestream(struct rv_req *);
+int	 demo_protected_stream(struct rv_req *);
 
 extern const struct rv_encoder demo_xml_encoder;
 
