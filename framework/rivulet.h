@@ -419,7 +419,7 @@ struct rv_module {
  *
  * With delegation on (rv_server_file_delegation) the front server
  * sends the bytes (and serves ranges); otherwise they are read in
- * 64 KiB chunks, never the whole file at once.
+ * chunks of 256 KiB, never the whole file at once.
  *
  * Before anything was sent only (else RV_ESTATE).  RV_OK once the
  * response went out, whatever its status (200, 206, 304, 404, 416);

@@ -2,9 +2,10 @@
  * files.c: rv_send_file(), a whole response with a file.
  *
  * The bytes go from pread() straight to the sink (FastCGI STDOUT
- * records over our own 64 KiB buffer): no encoder, no copy into the
- * stream's buffer, and no more than one chunk in memory however large
- * the file.  With delegation the front server reads the file itself.
+ * records over our own buffer of RV_FILE_CHUNK, four whole records):
+ * no encoder, no copy into the stream's buffer, and no more than one
+ * chunk in memory however large the file.  With delegation the front
+ * server reads the file itself.
  */
 #include <sys/stat.h>
 

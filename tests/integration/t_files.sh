@@ -160,6 +160,12 @@ check "x-sendfile: Content-Disposition kept" "$(hdr xs Content-Disposition)" 'at
 check "x-sendfile: X-Content-Size kept" "$(hdr xs X-Content-Size)" 13
 check_not_re "x-sendfile: no X-Sendfile header reaches the client" "$(cat "$T/xs.h")" '^[Xx]-[Ss]endfile'
 check_not_re "x-sendfile: the path is in no header" "$(cat "$T/xs.h")" "$DL"
+XETAG=$(hdr xs ETag)
+check_re "x-sendfile: lighttpd's ETag" "$XETAG" '^".+"$'
+get xinm /download/small.txt -H "If-None-Match: $XETAG"
+check "x-sendfile: If-None-Match, 304 by lighttpd" "$(code xinm) $(size xinm)" "304 0"
+get xims /download/small.txt -H "If-Modified-Since: $(hdr xs Last-Modified)"
+check "x-sendfile: If-Modified-Since, 304" "$(code xims) $(size xims)" "304 0"
 get xb /download/big.bin -m 120
 check "x-sendfile 50 MiB: checksum" "$(code xb) $(sum xb)" "200 $BIGSUM"
 check "x-sendfile 50 MiB: Content-Length" "$(hdr xb Content-Length)" 52428800

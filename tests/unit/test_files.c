@@ -205,6 +205,7 @@ END_TEST
 
 static char	 top[64], root[96];
 static char	 big[100000];
+static char	 huge[3 * RV_FILE_CHUNK + 17];	/* several chunks */
 
 static void
 put(const char *rel, const void *p, size_t n)
@@ -243,10 +244,13 @@ tree_up(void)
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	for (i = 0; i < sizeof(big); i++)
 		big[i] = (char)(i * 7 + i / 251);
+	for (i = 0; i < sizeof(huge); i++)
+		huge[i] = (char)(i * 13 + i / 509);
 	put("secret.txt", "top secret\n", 11);
 	put("root/a.txt", "hello world\n", 12);
 	put("root/empty.txt", "", 0);
 	put("root/sub/b.bin", big, sizeof(big));
+	put("root/huge.bin", huge, sizeof(huge));
 	put("root/na\xc3\xafve.txt", "n\n", 2);
 	put("root/%2e%2e", "literal\n", 8);
 	link_at("../secret.txt", "root/link_out");
@@ -480,6 +484,27 @@ START_TEST(send_whole)
 	ck_assert_str_eq(HDR(&r, "Cache-Control"), "max-age=60");
 	ck_assert_str_eq(HDR(&r, "Content-Disposition"), "inline; "
 	    "filename=\"r__sum__.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt");
+	rv_test_response_free(&r);
+}
+END_TEST
+
+/* Several chunks, and a range across their boundaries. */
+START_TEST(send_chunks)
+{
+	struct rv_test_response	 r;
+	char			 h[96];
+
+	req(NULL, "/files/huge.bin", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.body_len, sizeof(huge));
+	ck_assert_mem_eq(r.body, huge, sizeof(huge));
+	rv_test_response_free(&r);
+	snprintf(h, sizeof(h), "Range: bytes=%d-%d", RV_FILE_CHUNK - 5,
+	    2 * RV_FILE_CHUNK + 5);
+	req(NULL, "/files/huge.bin", h, NULL, &r);
+	ck_assert_int_eq(r.status, 206);
+	ck_assert_uint_eq(r.body_len, RV_FILE_CHUNK + 11);
+	ck_assert_mem_eq(r.body, huge + RV_FILE_CHUNK - 5, RV_FILE_CHUNK + 11);
 	rv_test_response_free(&r);
 }
 END_TEST
@@ -845,6 +870,7 @@ main(void)
 	tcase_add_checked_fixture(ts, srv_up, srv_down);
 	tcase_add_test(ts, send_whole);
 	tcase_add_test(ts, send_head);
+	tcase_add_test(ts, send_chunks);
 	tcase_add_test(ts, send_ranges);
 	tcase_add_test(ts, send_conditional);
 	tcase_add_test(ts, send_404);
