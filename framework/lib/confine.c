@@ -32,6 +32,9 @@
 /* Flags of the file itself: O_NONBLOCK so that a FIFO cannot hang us. */
 #define FILE_FLAGS	(O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
+/* Set once openat2 said ENOSYS: not asked again in this process. */
+static atomic_int	 no_openat2;
+
 int
 confine_rel_ok(const char *rel)
 {
@@ -140,7 +143,7 @@ confine_open(const char *root, const char *rel, int flags)
 	/* The root is the operator's: it may be a symlink. */
 	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
-	if (!(flags & CONFINE_WALK)) {
+	if (!(flags & CONFINE_WALK) && !atomic_load(&no_openat2)) {
 		fd = open_beneath(rootfd, rel);
 		if (fd >= 0 || errno != ENOSYS) {
 			saved = errno;
@@ -148,6 +151,7 @@ confine_open(const char *root, const char *rel, int flags)
 			errno = saved;
 			return fd;
 		}
+		atomic_store(&no_openat2, 1);
 	}
 	return walk(rootfd, rel);
 }

@@ -179,12 +179,16 @@ route_run(struct rv_req *rq)
 	for (i = 0; i < r->nguards; i++) {
 		if (r->guards[i]->fn(rq, r->guards[i]->arg) == RV_OK)
 			continue;
-		/* Refused: the guard answered, or we do. */
-		if (rq->stream.state == SS_NONE) {
-			snprintf(why, sizeof(why), "refused by the guard '%s'",
-			    r->guards[i]->name);
+		/*
+		 * Refused: the guard answered, or we do (also when it opened
+		 * a stream and sent nothing: never an empty 200).
+		 */
+		snprintf(why, sizeof(why), "refused by the guard '%s'",
+		    r->guards[i]->name);
+		if (rq->stream.state == SS_NONE)
 			rv_deny(rq, 403, NULL, NULL, why);
-		}
+		else if (rq->stream.state == SS_OPEN)
+			rv_error(&rq->stream, 403, NULL, "%s", why);
 		return RV_ECLOSED;
 	}
 	return r->handler(rq);

@@ -387,9 +387,20 @@ g_silent(struct rv_req *rq, void *arg)
 	return RV_EINVAL;	/* refuses without answering: 403 */
 }
 
+/* Opens a stream, then refuses: still a 403, never an empty 200. */
+static int
+g_opener(struct rv_req *rq, void *arg)
+{
+
+	(void)arg;
+	rv_header(rv_open(rq, RV_TEXT), "X-Opened", "1");
+	return RV_EINVAL;
+}
+
 static const struct rv_guard f_guards[] = {
 	{ "teapot", g_teapot, &teapot_calls },
 	{ "silent", g_silent, NULL },
+	{ "opener", g_opener, NULL },
 	{ NULL, NULL, NULL }
 };
 
@@ -400,6 +411,7 @@ static const struct rv_route f_routes[] = {
 	RV_GET_GUARDED("/tea", h_secret, "teapot"),
 	RV_GET_GUARDED("/both", h_secret, "bearer teapot"),
 	RV_GET_GUARDED("/silent", h_secret, "silent"),
+	RV_GET_GUARDED("/opener", h_secret, "opener"),
 	RV_GET("/open/a", h_secret),
 	RV_GET("/open/b/{x}", h_secret),
 	RV_GET("/other", h_secret),
@@ -755,6 +767,10 @@ START_TEST(guard_module)
 	ck_assert_int_eq(r.status, 403);
 	ck_assert_ptr_nonnull(strstr(r.body, "silent"));
 	rv_test_response_free(&r);
+	req(NULL, "/opener", NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_ptr_null(strstr(r.body, "the secret"));
+	rv_test_response_free(&r);
 }
 END_TEST
 
@@ -763,9 +779,9 @@ START_TEST(guard_glob)
 	struct rv_test_response	 r;
 	char			 err[256];
 
-	ck_assert_int_eq(rv_server_guard_routes(srv, "bearer", "/open*", err,
+	ck_assert_int_eq(rv_server_guard_routes(srv, "bearer", "/open/*", err,
 	    sizeof(err)), 2);
-	ck_assert_int_eq(rv_server_guard_routes(srv, "nope", "/open*", err,
+	ck_assert_int_eq(rv_server_guard_routes(srv, "nope", "/open/*", err,
 	    sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "nope"));
 	ck_assert_int_eq(rv_server_guard_routes(srv, "bearer", "/zzz*", err,
