@@ -51,6 +51,12 @@ check "50 MiB streamed: Content-Length" "$(hdr big Content-Length)" 52428800
 check "50 MiB streamed: octet-stream" "$(hdr big Content-Type)" application/octet-stream
 rm -f "$T/big"
 
+# A client that leaves mid-download: rivulet notices and stops reading.
+"$CURL" -s -o /dev/null -m 1 --limit-rate 2M "$U/download/big.bin"
+check "leaving mid-download: curl timed out" "$?" 28
+check_re "leaving mid-download: access log says client gone" "$(wait_log 'GET /download/big.bin 200 .*client gone' 10)" 'client gone'
+check "after it, downloads still work" "$(fetch /download/small.txt)" "hello, files"
+
 get empty /download/empty.txt
 check "empty file: 200, 0 bytes" "$(code empty) $(size empty) $(hdr empty Content-Length)" "200 0 0"
 
