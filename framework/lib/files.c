@@ -412,6 +412,10 @@ delegation(struct rv_req *rq, const char *root, struct filereply *fr)
 	if (srv->delegate == RV_DELEGATE_XSENDFILE) {
 		if ((abs = realpath(root, NULL)) == NULL)
 			return RV_EIO;
+		if (strpbrk(abs, "\r\n") != NULL) {
+			free(abs);
+			return RV_EINVAL;	/* would end the header */
+		}
 		buf_printf(&b, "X-Sendfile: %s%s%s\r\n", abs,
 		    abs[strlen(abs) - 1] == '/' ? "" : "/", fr->relpath);
 		free(abs);
@@ -554,6 +558,17 @@ reply(struct rv_req *rq, const char *root, struct filereply *fr, int fd,
 	return rc;
 }
 
+/* The handler's own header values: no CR or LF may split them. */
+static int
+opts_ok(const struct rv_file_opts *o)
+{
+
+	return (o->content_type == NULL ||
+	    strpbrk(o->content_type, "\r\n") == NULL) &&
+	    (o->cache_control == NULL ||
+	    strpbrk(o->cache_control, "\r\n") == NULL);
+}
+
 int
 rv_send_file(struct rv_req *rq, const char *root, const char *relpath,
     const struct rv_file_opts *opts)
@@ -566,6 +581,8 @@ rv_send_file(struct rv_req *rq, const char *root, const char *relpath,
 
 	if (s->state != SS_NONE)
 		return s->state == SS_CLOSED ? RV_ECLOSED : RV_ESTATE;
+	if (opts != NULL && !opts_ok(opts))
+		return RV_EINVAL;
 	s->rq = rq;
 	s->state = SS_CLOSED;	/* whatever happens, this call answers */
 	memset(&fr, 0, sizeof(fr));

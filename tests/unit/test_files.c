@@ -356,6 +356,18 @@ h_inline(struct rv_req *rq)
 	return rv_send_file(rq, root, "a.txt", &o);
 }
 
+/* A Content-Type with CR/LF is refused before anything is sent. */
+static int	 evil_rc;
+
+static int
+h_evil(struct rv_req *rq)
+{
+	struct rv_file_opts	 o = { .content_type = "text/plain\r\nX-Evil: 1" };
+
+	evil_rc = rv_send_file(rq, root, "a.txt", &o);
+	return evil_rc;
+}
+
 static int
 h_secret(struct rv_req *rq)
 {
@@ -407,6 +419,7 @@ static const struct rv_guard f_guards[] = {
 static const struct rv_route f_routes[] = {
 	RV_GET("/files/{path...}", h_files),
 	RV_GET("/inline", h_inline),
+	RV_GET("/evil", h_evil),
 	RV_GET_GUARDED("/bearer/secret", h_secret, "bearer"),
 	RV_GET_GUARDED("/tea", h_secret, "teapot"),
 	RV_GET_GUARDED("/both", h_secret, "bearer teapot"),
@@ -488,6 +501,12 @@ START_TEST(send_whole)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_uint_eq(r.body_len, 0);
 	ck_assert_str_eq(HDR(&r, "Content-Length"), "0");
+	rv_test_response_free(&r);
+
+	req(NULL, "/evil", NULL, NULL, &r);
+	ck_assert_int_eq(evil_rc, RV_EINVAL);
+	ck_assert_int_eq(r.status, 500);
+	ck_assert_ptr_null(HDR(&r, "X-Evil"));
 	rv_test_response_free(&r);
 
 	req(NULL, "/inline", NULL, NULL, &r);
