@@ -26,6 +26,19 @@ size() { if [ -f "$T/$1" ]; then wc -c <"$T/$1" | tr -d ' '; else echo 0; fi; }
 TOKEN="tok-$$-x.y"
 
 # ---------------------------------------------------------------------
+# 0. Config mistakes about guards stop rivulet -t with FILE:LINE
+cfg_err() {
+	printf 'module = %s\n%s\n' "$DEMO_SO" "$1" >"$T/bad.conf"
+	"$RIVULET" -t -c "$T/bad.conf" 2>&1 >/dev/null | tr '\n' ' '
+	"$RIVULET" -t -c "$T/bad.conf" >/dev/null 2>&1
+	echo "rc=$?"
+}
+check_re "guard on no route: refused" "$(cfg_err 'guard = bearer /nothing-here*')" "bad.conf:2: guard: '/nothing-here\*' matches no route.*rc=1"
+check_re "unknown guard: refused" "$(cfg_err 'guard = nope /download/*')" "bad.conf:2: guard: no guard named 'nope'.*rc=1"
+check_re "missing token file: refused" "$(cfg_err "bearer_token_file = $T/none")" "bad.conf:2: bearer_token_file: $T/none: cannot open.*rc=1"
+check_re "x-accel without a prefix: refused" "$(cfg_err 'file_delegation = x-accel')" "bad.conf:2: file_delegation: x-accel needs.*rc=1"
+
+# ---------------------------------------------------------------------
 # 1. rivulet streams the files itself
 start_rivulet "download_dir = $DL" "bearer_tokens = other-token $TOKEN" \
     "guard = bearer /api/download_as_filestream"
