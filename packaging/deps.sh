@@ -11,6 +11,8 @@ PKGS="build-essential autoconf automake libtool pkg-config"
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
 # the front server, clients and tools of the demo, the tests and benches
 PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
+# nginx: t_files_nginx.sh tests file delegation with X-Accel-Redirect
+PKGS="$PKGS nginx-light"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
@@ -19,5 +21,9 @@ $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 # The packaged lighttpd service would hold port 80; the demo starts its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now lighttpd >/dev/null 2>&1 || true
+fi
+# Nor should a packaged nginx hold port 80: t_files_nginx.sh runs its own.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 echo "deps.sh: dependencies installed"
