@@ -69,6 +69,7 @@ rv_server_file_delegation(struct rv_server *srv, enum rv_delegate how,
     const char *prefix)
 {
 	char	*p = NULL;
+	size_t	 n;
 
 	if (srv->loop != NULL)
 		return RV_ESTATE;
@@ -82,9 +83,12 @@ rv_server_file_delegation(struct rv_server *srv, enum rv_delegate how,
 			return RV_EINVAL;
 		if ((p = strdup(prefix)) == NULL)
 			return RV_ENOMEM;
-		/* "/internal/" and "/internal" both mean /internal/<rel> */
-		if (strlen(p) > 1 && p[strlen(p) - 1] == '/')
-			p[strlen(p) - 1] = '\0';
+		/*
+		 * "/internal/" and "/internal" both mean /internal/<rel>,
+		 * and "/" means /<rel>.
+		 */
+		for (n = strlen(p); n > 0 && p[n - 1] == '/'; )
+			p[--n] = '\0';
 	}
 	free(srv->delegate_prefix);
 	srv->delegate_prefix = p;

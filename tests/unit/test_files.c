@@ -109,14 +109,17 @@ START_TEST(range_long)
 	for (i = 6; i < n; i += 4)
 		memcpy(h + i, "0-1,", 4);
 	h[i] = '\0';
-	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_NONE);	/* too many */
+	/* too many */
+	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_NONE);
 	memset(h + 6, '9', n - 6);
 	h[n] = '\0';
-	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_NONE);	/* no '-' */
+	/* no '-' */
+	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_NONE);
 	h[n - 1] = '-';
 	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_UNSAT);
 	h[6] = '-';
-	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_NONE);	/* "-99..9-" */
+	/* "-99..9-" */
+	ck_assert_int_eq(range_parse(h, 10, &f, &l), RANGE_NONE);
 	free(h);
 }
 END_TEST
@@ -157,7 +160,8 @@ cd_is(const char *type, const char *name, const char *want)
 START_TEST(disposition)
 {
 
-	cd_is("attachment", "report.pdf", "attachment; filename=\"report.pdf\"");
+	cd_is("attachment", "report.pdf",
+	    "attachment; filename=\"report.pdf\"");
 	cd_is("inline", "dir/a b.txt", "inline; filename=\"a b.txt\"");
 	cd_is("attachment", "na\xc3\xafve r\xc3\xa9sum\xc3\xa9.pdf",
 	    "attachment; filename=\"na__ve r__sum__.pdf\"; "
@@ -362,7 +366,9 @@ static int	 evil_rc;
 static int
 h_evil(struct rv_req *rq)
 {
-	struct rv_file_opts	 o = { .content_type = "text/plain\r\nX-Evil: 1" };
+	struct rv_file_opts	 o = {
+		.content_type = "text/plain\r\nX-Evil: 1"
+	};
 
 	evil_rc = rv_send_file(rq, root, "a.txt", &o);
 	return evil_rc;
@@ -704,6 +710,11 @@ START_TEST(send_delegated)
 	rv_test_response_free(&r);
 
 	ck_assert_int_eq(rv_server_file_delegation(srv, RV_DELEGATE_XACCEL,
+	    "/"), RV_OK);
+	req(NULL, "/files/sub/b.bin", NULL, NULL, &r);
+	ck_assert_str_eq(HDR(&r, "X-Accel-Redirect"), "/sub/b.bin");
+	rv_test_response_free(&r);
+	ck_assert_int_eq(rv_server_file_delegation(srv, RV_DELEGATE_XACCEL,
 	    "no-slash"), RV_EINVAL);
 	ck_assert_int_eq(rv_server_file_delegation(srv, RV_DELEGATE_XACCEL,
 	    "/a\r\nb"), RV_EINVAL);
@@ -719,7 +730,8 @@ START_TEST(guard_bearer)
 
 	req(NULL, "/bearer/secret", NULL, NULL, &r);
 	ck_assert_int_eq(r.status, 401);
-	ck_assert_str_eq(HDR(&r, "WWW-Authenticate"), "Bearer realm=\"rivulet\"");
+	ck_assert_str_eq(HDR(&r, "WWW-Authenticate"),
+	    "Bearer realm=\"rivulet\"");
 	ck_assert_str_eq(HDR(&r, "Content-Type"), "application/problem+json");
 	ck_assert_ptr_null(strstr(r.body, "the secret"));
 	rv_test_response_free(&r);
@@ -744,7 +756,8 @@ START_TEST(guard_bearer)
 	req(NULL, "/bearer/secret", "Authorization: Basic czNjcjN0LXRva2Vu",
 	    NULL, &r);
 	ck_assert_int_eq(r.status, 401);
-	ck_assert_str_eq(HDR(&r, "WWW-Authenticate"), "Bearer realm=\"rivulet\"");
+	ck_assert_str_eq(HDR(&r, "WWW-Authenticate"),
+	    "Bearer realm=\"rivulet\"");
 	rv_test_response_free(&r);
 
 	req(NULL, "/bearer/secret", "Authorization: Bearer s3cr3t-token", NULL,
