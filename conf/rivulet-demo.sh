@@ -8,6 +8,7 @@
 #   DEMO_MODULE       the demo module (handlers/.libs/demo.so)
 #   RIVULET_CONF_DIR  where lighttpd.conf, the template, is (conf/)
 #   LIGHTTPD          lighttpd (default /usr/sbin/lighttpd)
+#   DEMO_FILES        what /download/{filename} serves (handlers/demo/files)
 #   PORT              default 8080
 # Run by hand from a built source tree, it finds them itself.
 set -eu
@@ -18,6 +19,7 @@ top=$(dirname "$here")
 : "${DEMO_MODULE:=$top/handlers/.libs/demo.so}"
 : "${RIVULET_CONF_DIR:=$here}"
 : "${LIGHTTPD:=/usr/sbin/lighttpd}"
+: "${DEMO_FILES:=$top/handlers/demo/files}"
 PORT=${PORT:-8080}
 tmp=""
 rpid=""
@@ -78,6 +80,8 @@ cat >"$tmp/rivulet.conf" <<CONF
 listen = "unix:$sock"
 module = "$DEMO_MODULE"
 log_level = info
+download_dir = "$DEMO_FILES"
+bearer_tokens = demo-token
 CONF
 sed -e "s|@PORT@|$PORT|g" \
     -e "s|@SOCKET@|$(sed_repl "$sock")|g" \
@@ -146,6 +150,10 @@ Try these, each in another terminal (Ctrl-C ends a curl; the stream notices):
   curl -N '$u/stream-with-errors'
   # {"results":[...]} from batches, in bulk mode
   curl -N '$u/big-data?rows=1000'
+  # files: a download (404 if missing, ranges, 304), and behind a token
+  curl -O '$u/download/numbers.csv'
+  curl -r 0-12 '$u/download/numbers.csv'
+  curl -N -H 'Authorization: Bearer demo-token' '$u/protected/stream'
   # tick 1..3; Gravity's streams, closed after 5 s
   curl -N '$u/ticks'
   curl -N '$u/streaming/ping?to=you'

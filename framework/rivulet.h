@@ -38,7 +38,7 @@ extern "C" {
  * rv_route or struct rv_encoder change shape; the runtime refuses a
  * module built against another value.
  */
-#define RV_ABI_VERSION 1
+#define RV_ABI_VERSION 2
 
 struct rv_req;		/* one request; owned by the runtime */
 struct rv_stream;	/* the response of a request */
@@ -398,11 +398,26 @@ RV_API int rv_enc_json_token(struct rv_enc *, const struct rv_token *);
 /* Modules                                                              */
 
 typedef int (*rv_handler)(struct rv_req *);
+/*
+ * A guard runs before a route's handler: RV_OK lets the request
+ * through; anything else refuses it.  A guard that refuses answers
+ * itself (rv_deny: 401, 403, ...); if it did not, the client gets 403.
+ */
+typedef int (*rv_guard_fn)(struct rv_req *, void *arg);
 
 struct rv_route {
 	const char *method;	/* "GET", "POST", ... ; "GET" also answers HEAD */
 	const char *pattern;	/* "/stocks/{symbol}/stream" */
 	rv_handler handler;
+	/* Guards by name, run in order ("bearer"), or NULL (ABI 2). */
+	const char *guards;
+};
+
+/* A guard a module adds, for its routes and any other's (ABI 2). */
+struct rv_guard {
+	const char *name;	/* "bearer" is built in */
+	rv_guard_fn check;
+	void *arg;
 };
 
 struct rv_module {
@@ -414,17 +429,25 @@ struct rv_module {
 	/* Called once per process before serving; non-zero refuses the module. */
 	int (*init)(void **data);
 	void (*fini)(void *data);
+	/* Guards it adds, before its routes; ends with a zeroed entry. */
+	const struct rv_guard *guards;
 };
 
 /* The symbol the runtime looks up in a module. */
 #define RV_MODULE_SYMBOL rivulet_module
 #define RV_MODULE_SYMBOL_NAME "rivulet_module"
 
-#define RV_ROUTE(m, p, h)	{ (m), (p), (h) }
+#define RV_ROUTE(m, p, h)	{ (m), (p), (h), NULL }
 #define RV_GET(p, h)		RV_ROUTE("GET", (p), (h))
 #define RV_POST(p, h)		RV_ROUTE("POST", (p), (h))
 #define RV_PUT(p, h)		RV_ROUTE("PUT", (p), (h))
 #define RV_DELETE(p, h)		RV_ROUTE("DELETE", (p), (h))
+/* A route behind guards: RV_GUARDED("bearer", RV_GET(...)) reads badly
+ * in C, so the guard names come last: RV_GET_GUARDED(p, h, "bearer"). */
+#define RV_ROUTE_GUARDED(m, p, h, g)	{ (m), (p), (h), (g) }
+#define RV_GET_GUARDED(p, h, g)		RV_ROUTE_GUARDED("GET", (p), (h), (g))
+#define RV_POST_GUARDED(p, h, g)	RV_ROUTE_GUARDED("POST", (p), (h), (g))
+#define RV_ROUTES_END			{ NULL, NULL, NULL, NULL }
 
 /*
  * RV_MODULE("name", RV_GET(...), ...) for a module of routes only;
@@ -434,11 +457,108 @@ struct rv_module {
 #define RV_MODULE_HEAD .abi = RV_ABI_VERSION, .size = sizeof(struct rv_module)
 #define RV_MODULE(modname, ...)						\
 	static const struct rv_route rv_module_routes_[] = {		\
-		__VA_ARGS__, { NULL, NULL, NULL } };			\
+		__VA_ARGS__, RV_ROUTES_END };				\
 	RV_API extern const struct rv_module RV_MODULE_SYMBOL;		\
 	const struct rv_module RV_MODULE_SYMBOL = {			\
 		RV_MODULE_HEAD, .name = (modname),			\
 		.routes = rv_module_routes_ }
+
+/* ------------------------------------------------------------------ */
+/* Files and guards                                                     */
+
+/*
+ * rv_send_file() answers a whole response with a file: root/relpath,
+ * relpath confined to root.  "..", ".", empty segments, a leading '/',
+ * backslashes, control bytes, and any symlink under root (the root
+ * itself may be one) answer 404 problem+json, as do a missing file
+ * and anything that is not a regular file.  relpath is used as given:
+ * it is never percent-decoded (the front server decoded the path once).
+ *
+ * The response has Content-Length, Content-Type (from the extension,
+ * or opts), Content-Disposition (RFC 6266, filename* for non-ASCII
+ * names), X-Content-Size (the file's size), Accept-Ranges, ETag and
+ * Last-Modified.  If-None-Match / If-Modified-Since answer 304.  One
+ * Range answers 206 with Content-Range (If-Range honoured), an
+ * unsatisfiable one 416 with "Content-Range: bytes * /size"; several
+ * ranges answer 200 with the whole file (no multipart/byteranges).
+ * HEAD sends the head alone.
+ *
+ * With delegation on (rv_server_file_delegation) the front server
+ * sends the bytes (and serves ranges); otherwise they are read in
+ * chunks of 256 KiB, never the whole file at once.
+ *
+ * Before anything was sent only (else RV_ESTATE).  RV_OK once the
+ * response went out, whatever its status (200, 206, 304, 404, 416);
+ * RV_EGONE if the client left during it.
+ */
+enum rv_disposition {
+	RV_DISP_ATTACHMENT,	/* the default: a download */
+	RV_DISP_INLINE,		/* shown in the browser */
+	RV_DISP_NONE		/* no Content-Disposition */
+};
+
+struct rv_file_opts {
+	const char *content_type;	/* NULL: from the name's extension */
+	const char *filename;		/* the name offered; NULL: relpath's last */
+	enum rv_disposition disposition;
+	const char *cache_control;	/* NULL: none sent */
+	int no_delegation;		/* stream it even if delegation is on */
+};
+
+RV_API int rv_send_file(struct rv_req *, const char *root,
+    const char *relpath, const struct rv_file_opts *);
+
+/*
+ * How the front server may be asked to send files itself:
+ * X-Sendfile with the absolute path (lighttpd "x-sendfile" => "enable",
+ * Apache mod_xsendfile), or X-Accel-Redirect with prefix + relpath
+ * (nginx: an "internal" location at prefix whose alias is the root).
+ * The header never reaches the client: those servers remove it.
+ */
+enum rv_delegate {
+	RV_DELEGATE_OFF,
+	RV_DELEGATE_XSENDFILE,
+	RV_DELEGATE_XACCEL
+};
+RV_API int rv_server_file_delegation(struct rv_server *, enum rv_delegate,
+    const char *xaccel_prefix);
+
+/*
+ * Operator settings for modules ("download_dir"), set by the runtime
+ * from its config before the modules are loaded.
+ */
+RV_API int rv_server_setting(struct rv_server *, const char *name,
+    const char *value);
+RV_API const char *rv_setting(const struct rv_req *, const char *name,
+    const char *def);
+
+/*
+ * Guards.  A module lists its own in struct rv_module; the runtime
+ * (or an embedder) can add one here, and put any guard in front of
+ * every route whose pattern matches a glob (fnmatch(3) without
+ * FNM_PATHNAME: "/protected*" matches "/protected/{name}/stream").  Order: a route's own guards,
+ * then the ones added by glob, in the order they were added.
+ */
+RV_API int rv_server_add_guard(struct rv_server *, const char *name,
+    rv_guard_fn, void *arg);
+/* The number of routes guarded, or -1 (errbuf says why). */
+RV_API int rv_server_guard_routes(struct rv_server *, const char *guard,
+    const char *glob, char *errbuf, size_t errlen);
+/*
+ * The stock guard "bearer": "Authorization: Bearer TOKEN" with one of
+ * the tokens given here (compared in constant time), else 401 with
+ * 'WWW-Authenticate: Bearer realm="rivulet"' (and error="invalid_token"
+ * for a wrong one).  With no token given it refuses everything.
+ */
+RV_API int rv_server_bearer_token(struct rv_server *, const char *token);
+/*
+ * A refusal, for guards: status (401, 403, 429, ...) with a
+ * problem+json body and one optional extra header (NULL name: none).
+ * Returns RV_ECLOSED, the request being answered, so that a guard can
+ * `return rv_deny(...)`; or the error that cut the answer short.
+ */
+RV_API int rv_deny(struct rv_req *, int status, const char *hname,
+    const char *hvalue, const char *detail);
 
 /* ------------------------------------------------------------------ */
 /* Embedding: a server of routes (the rivulet daemon is built on this) */

@@ -19,6 +19,8 @@ PKGS="$PKGS nodejs"
 PKGS="$PKGS mandoc"
 # packages: .deb (tests/packaging/t_deb.sh) and .rpm (t_rpm.sh) builds
 PKGS="$PKGS debhelper dpkg-dev fakeroot lintian rpm cpio"
+# nginx: t_files_nginx.sh tests file delegation with X-Accel-Redirect
+PKGS="$PKGS nginx-light"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
@@ -28,5 +30,9 @@ $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now lighttpd >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
+# Nor should a packaged nginx hold port 80: t_files_nginx.sh runs its own.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	$SUDO systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 echo "deps.sh: dependencies installed"

@@ -185,7 +185,7 @@ run_route(struct rv_req *rq, struct rv_test_response *res)
 		return;
 	}
 	rq->mod_data = rq->route->mod_data;
-	res->handler_ret = rq->route->handler(rq);
+	res->handler_ret = route_run(rq);
 	stream_end_ret(&rq->stream, res->handler_ret);
 }
 

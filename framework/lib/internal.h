@@ -246,6 +246,9 @@ struct route {
 	char			**segs;		/* "{x}" kept as is */
 	size_t			 nsegs;
 	unsigned		 literal;	/* count of literal segments */
+	const char		*guard_names;	/* the route's own (guard.c) */
+	struct guard		**guards;	/* run before the handler */
+	size_t			 nguards;
 };
 
 enum route_res {
@@ -337,6 +340,68 @@ struct rv_server {
 	atomic_ulong		 n_requests;
 	atomic_ulong		 n_gone;	/* streams whose client left */
 	atomic_ulong		 n_active;
+	/* files and guards (files.c, guard.c) */
+	enum rv_delegate	 delegate;
+	char			*delegate_prefix;	/* x-accel URI prefix */
+	struct rv_kv		*settings;	/* rv_server_setting() */
+	size_t			 nsettings;
+	struct guard		*guard_list;	/* registered guards */
+	struct bearer		*bearer;	/* the stock guard's tokens */
 };
+
+/* ------------------------------------------------------------------ */
+/* Files (files.c, confine.c, parse_range.c) and guards (guard.c)      */
+
+/*
+ * Bytes of one streamed file read: four whole FastCGI records (a 64 KiB
+ * read would be framed as 65535 + 1).  bench_files.sh measured it at
+ * 1.25-1.4x a libfcgi program's 64 KiB writes, one record a read at
+ * 0.9x; the buffer lives only while a file is sent.
+ */
+#define RV_FILE_CHUNK	(4 * 65535)
+
+enum range_res {
+	RANGE_NONE,	/* no usable header: 200, the whole file */
+	RANGE_ONE,	/* 206 of [first, last] */
+	RANGE_MULTI,	/* several ranges: 200, the whole file */
+	RANGE_UNSAT	/* 416 */
+};
+RV_HIDDEN enum range_res range_parse(const char *hdr, uint64_t size,
+		    uint64_t *first, uint64_t *last);
+
+/* The media type of a file name by its extension; never NULL. */
+RV_HIDDEN const char *mime_type(const char *name);
+/* "attachment; filename=...; filename*=UTF-8''..." (RFC 6266) */
+RV_HIDDEN int	 content_disposition(struct rv_buf *, const char *type,
+		    const char *name);
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): 29 bytes and NUL */
+RV_HIDDEN void	 http_date(char buf[32], time_t);
+RV_HIDDEN int	 http_date_parse(const char *, time_t *);
+
+/*
+ * Open root/rel for reading, rel confined to root: no "..", ".", empty
+ * segment, leading '/', backslash or control byte, and no symlink
+ * under root is followed.  The descriptor, or -1 with errno.  walk:
+ * never use openat2 (tests of the fallback).
+ */
+#define CONFINE_WALK	1
+RV_HIDDEN int	 confine_open(const char *root, const char *rel, int flags);
+RV_HIDDEN int	 confine_rel_ok(const char *rel);
+
+/* guard.c */
+struct guard {
+	char		*name;
+	rv_guard_fn	 fn;
+	void		*arg;
+	struct guard	*next;
+};
+/* Guards of a route's own names; err says which is unknown. */
+RV_HIDDEN int	 guards_resolve(struct rv_server *, struct route *,
+		    char *err, size_t errlen);
+/* The route's guards, then (if they all let it through) its handler. */
+RV_HIDDEN int	 route_run(struct rv_req *);
+RV_HIDDEN void	 guards_free(struct rv_server *);
+/* settings.c */
+RV_HIDDEN void	 settings_free(struct rv_server *);
 
 #endif /* RV_INTERNAL_H */

@@ -84,7 +84,7 @@ run(struct pool *p, struct conn *c)
 	int			 ret;
 
 	atomic_fetch_add(&srv->n_active, 1);
-	ret = rq->route->handler(rq);
+	ret = route_run(rq);
 	if (rq->stream.sub != NULL && handover(srv, c, ret)) {
 		atomic_fetch_sub(&srv->n_active, 1);
 		return;

@@ -217,6 +217,9 @@ route_free(struct route *r)
 	r->segs = NULL;
 	r->nsegs = 0;
 	r->literal = 0;
+	free(r->guards);
+	r->guards = NULL;
+	r->nguards = 0;
 }
 
 /* The rest of a path for {name...}: no empty segment but a last one. */

@@ -88,6 +88,8 @@ rv_server_free(struct rv_server *srv)
 	for (i = 0; i < srv->nroutes; i++)
 		route_free(&srv->routes[i]);
 	hub_free(srv->hub);
+	guards_free(srv);
+	settings_free(srv);
 	if (srv->stopfd >= 0)
 		close(srv->stopfd);
 	if (srv->stop_evfd >= 0)
@@ -243,6 +245,12 @@ add_route(struct rv_server *srv, const struct rv_module *m,
 		snprintf(err, errlen, "module '%s': %s", m->name, why);
 		return rc;
 	}
+	rt->guard_names = r->guards;
+	if ((rc = guards_resolve(srv, rt, why, sizeof(why))) != RV_OK) {
+		snprintf(err, errlen, "module '%s': %s", m->name, why);
+		route_free(rt);
+		return rc;
+	}
 	for (i = 0; i < srv->nroutes; i++)
 		if (same_route(&srv->routes[i], rt)) {
 			snprintf(err, errlen, "module '%s': %s %s is already "
@@ -278,6 +286,26 @@ add_routes(struct rv_server *srv, const struct rv_module *m, void *data,
 	for (r = m->routes; !is_end(r); r++)
 		if ((rc = add_route(srv, m, r, data, err, errlen)) != RV_OK)
 			return rc;
+	return RV_OK;
+}
+
+/* A module's own guards, before its routes name them. */
+static int
+add_guards(struct rv_server *srv, const struct rv_module *m, char *err,
+    size_t errlen)
+{
+	const struct rv_guard	*g;
+	int			 rc;
+
+	for (g = m->guards; g != NULL && g->name != NULL; g++)
+		if ((rc = rv_server_add_guard(srv, g->name, g->check,
+		    g->arg)) != RV_OK) {
+			snprintf(err, errlen, "module '%s': guard '%s' "
+			    "refused: %s", m->name, g->name, rc == RV_EINVAL ?
+			    "a bad or taken name, or no function" :
+			    rv_strerror(rc));
+			return rc;
+		}
 	return RV_OK;
 }
 
@@ -344,6 +372,7 @@ rv_server_add_module(struct rv_server *srv, const struct rv_module *m,
 	struct module_ent	*mods;
 	void			*data = NULL;
 	size_t			 nr = srv->nroutes, ne = srv->nencs;
+	struct guard		*g0 = srv->guard_list, *g;
 	int			 rc;
 
 	if (errlen > 0)
@@ -369,13 +398,20 @@ rv_server_add_module(struct rv_server *srv, const struct rv_module *m,
 		    m->name, rc);
 		return RV_EINVAL;
 	}
-	if ((rc = add_routes(srv, m, data, err, errlen)) == RV_OK)
+	if ((rc = add_guards(srv, m, err, errlen)) == RV_OK &&
+	    (rc = add_routes(srv, m, data, err, errlen)) == RV_OK)
 		rc = add_encoders(srv, m, err, errlen);
 	if (rc != RV_OK) {
 		/* Undo: the server stays as it was. */
 		while (srv->nroutes > nr)
 			route_free(&srv->routes[--srv->nroutes]);
 		srv->nencs = ne;
+		while (srv->guard_list != g0) {
+			g = srv->guard_list;
+			srv->guard_list = g->next;
+			free(g->name);
+			free(g);
+		}
 		if (m->fini != NULL)
 			m->fini(data);
 		return rc;

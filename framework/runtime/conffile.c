@@ -38,7 +38,8 @@ struct ctx {
 
 enum kind {
 	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
-	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW, K_CHANNELS
+	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW, K_CHANNELS, K_DELEGATE,
+	K_TOKENS, K_GUARD, K_TOKFILE
 };
 
 struct key {
@@ -75,6 +76,12 @@ static const struct key keys[] = {
 	{ "max_subscribers",	K_COUNT, L(max_subscribers), 1, 1000000 },
 	{ "max_channel_subscribers", K_COUNT, L(max_channel_subscribers), 0,
 	    1000000 },
+	{ "download_dir",	K_PATH,	AT(download_dir), 0, 0 },
+	{ "file_delegation",	K_DELEGATE, AT(delegate), 0, 0 },
+	{ "file_delegation_prefix", K_MOUNT, AT(delegate_prefix), 0, 0 },
+	{ "bearer_tokens",	K_TOKENS, 0, 0, 0 },
+	{ "bearer_token_file",	K_TOKFILE, AT(token_file), 0, 0 },
+	{ "guard",		K_GUARD, 0, 0, 0 },	/* repeatable */
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -275,7 +282,9 @@ set_string(struct ctx *x, struct config *c, const struct key *k,
 	    config_check_listen(v, why, sizeof(why)) != 0)
 		return fail(x, "listen: %s", why);
 	if (k->kind == K_MOUNT && v[0] != '/')
-		return fail(x, "mount: must start with '/'");
+		return fail(x, "%s: must start with '/'", k->name);
+	if (k->off == AT(delegate_prefix) && strpbrk(v, " \t") != NULL)
+		return fail(x, "%s: no spaces", k->name);
 	if (k->kind == K_CHANNELS && strcmp(v, "embedded") != 0 &&
 	    strncmp(v, "redis://", 8) != 0)
 		return fail(x, "channels: must be embedded or "
@@ -307,6 +316,103 @@ add_module(struct ctx *x, struct config *c, const char *v)
 }
 
 static int
+set_delegate(struct ctx *x, struct config *c, const char *v)
+{
+
+	if (strcmp(v, "off") == 0)
+		c->delegate = RV_DELEGATE_OFF;
+	else if (strcmp(v, "x-sendfile") == 0)
+		c->delegate = RV_DELEGATE_XSENDFILE;
+	else if (strcmp(v, "x-accel") == 0)
+		c->delegate = RV_DELEGATE_XACCEL;
+	else
+		return fail(x, "file_delegation: must be off, x-sendfile or "
+		    "x-accel");
+	c->delegate_line = x->line;
+	return 0;
+}
+
+/* RFC 6750 b64token: 1*( ALPHA / DIGIT / "-._~+/" ) *"=" */
+static int
+token_ok(const char *t, size_t n)
+{
+	size_t	 i = 0;
+
+	while (i < n && (isalnum((unsigned char)t[i]) ||
+	    strchr("-._~+/", t[i]) != NULL))
+		i++;
+	if (i == 0)
+		return 0;
+	while (i < n && t[i] == '=')
+		i++;
+	return i == n && n <= 4096;
+}
+
+/* One token; which: where it came from, for the message. */
+static int
+add_token(struct ctx *x, struct config *c, const char *t, size_t n,
+    const char *which)
+{
+	char	**tk;
+
+	if (!token_ok(t, n))
+		return fail(x, "%s: a token is letters, digits and -._~+/ "
+		    "(then '=' padding), at most 4096 bytes", which);
+	if ((tk = realloc(c->tokens, (c->ntokens + 1) * sizeof(*tk))) ==
+	    NULL)
+		return fail(x, "out of memory");
+	c->tokens = tk;
+	if ((tk[c->ntokens] = strndup(t, n)) == NULL)
+		return fail(x, "out of memory");
+	c->ntokens++;
+	return 0;
+}
+
+static int
+set_tokens(struct ctx *x, struct config *c, const char *v)
+{
+	size_t	 n;
+
+	for (;;) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '\0')
+			return 0;
+		n = strcspn(v, " \t");
+		if (add_token(x, c, v, n, "bearer_tokens") != 0)
+			return -1;
+		v += n;
+	}
+}
+
+/* "guard = NAME GLOB" */
+static int
+add_guard(struct ctx *x, struct config *c, const char *v)
+{
+	struct conf_guard	*g;
+	size_t			 n = strcspn(v, " \t");
+	const char		*glob = v + n;
+
+	while (*glob == ' ' || *glob == '\t')
+		glob++;
+	if (n == 0 || *glob != '/' || strpbrk(glob, " \t") != NULL)
+		return fail(x, "guard: expected 'guard = NAME PATTERN', the "
+		    "pattern starting with '/' (guard = bearer /protected*)");
+	if ((g = realloc(c->guards, (c->nguards + 1) * sizeof(*g))) == NULL)
+		return fail(x, "out of memory");
+	c->guards = g;
+	g += c->nguards;
+	g->line = x->line;
+	if ((g->name = strndup(v, n)) == NULL ||
+	    (g->glob = strdup(glob)) == NULL) {
+		free(g->name);
+		return fail(x, "out of memory");
+	}
+	c->nguards++;
+	return 0;
+}
+
+static int
 set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 {
 	const struct key	*k;
@@ -320,6 +426,8 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 	k = &keys[i];
 	if (k->kind == K_MODULE)
 		return add_module(x, c, v);
+	if (k->kind == K_GUARD)
+		return add_guard(x, c, v);
 	if (c->seen & (1UL << i))
 		return fail(x, "'%s' is given twice", k->name);
 	c->seen |= 1UL << i;
@@ -335,6 +443,13 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 		return 0;
 	case K_LISTEN: case K_PATH: case K_MOUNT: case K_CHANNELS:
 		return set_string(x, c, k, v);
+	case K_TOKFILE:
+		c->token_file_line = x->line;
+		return set_string(x, c, k, v);
+	case K_DELEGATE:
+		return set_delegate(x, c, v);
+	case K_TOKENS:
+		return set_tokens(x, c, v);
 	default:
 		return set_number(x, c, k, v);
 	}
@@ -446,6 +561,11 @@ config_parse(const char *file, const char *text, size_t len,
 		if (parse_line(&x, c, line) != 0)
 			return -1;
 	}
+	if (c->delegate == RV_DELEGATE_XACCEL && c->delegate_prefix == NULL) {
+		x.line = c->delegate_line;
+		return fail(&x, "file_delegation: x-accel needs "
+		    "file_delegation_prefix (nginx's internal location)");
+	}
 	return resolve_modules(&x, c);
 }
 
@@ -513,7 +633,53 @@ config_load(const char *file, struct config *c, char *err, size_t errlen)
 		rc = config_parse(file, text != NULL ? text : "", len, c,
 		    err, errlen);
 	free(text);
+	if (rc == 0)
+		rc = config_load_tokens(file, c, err, errlen);
 	return rc;
+}
+
+/*
+ * bearer_token_file: a token a line; blank lines and '#' lines are
+ * skipped.  Errors name the config line that gave the file, and the
+ * token file's own line: "rivulet.conf:9: bearer_token_file:
+ * /etc/rivulet/tokens:3: ...".
+ */
+int
+config_load_tokens(const char *file, struct config *c, char *err,
+    size_t errlen)
+{
+	struct ctx	 x = { file, c->token_file_line, err, errlen };
+	char		 line[CONF_MAX_LINE + 2], which[PATH_MAX + 64];
+	FILE		*f;
+	size_t		 n, before = c->ntokens;
+	int		 ln = 0;
+
+	if (c->token_file == NULL)
+		return 0;
+	if ((f = fopen(c->token_file, "r")) == NULL)
+		return fail(&x, "bearer_token_file: %s: cannot open: %s",
+		    c->token_file, strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		ln++;
+		n = strcspn(line, "\r\n");
+		line[n] = '\0';
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		snprintf(which, sizeof(which), "bearer_token_file: %s:%d",
+		    c->token_file, ln);
+		if (add_token(&x, c, line, n, which) != 0) {
+			fclose(f);
+			return -1;
+		}
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(f);
+	if (c->ntokens == before)
+		return fail(&x, "bearer_token_file: %s: no token in it",
+		    c->token_file);
+	return 0;
 }
 
 void
@@ -529,6 +695,19 @@ config_free(struct config *c)
 	free(c->module_dir);
 	free(c->channels);
 	free(c->mount);
+	free(c->download_dir);
+	free(c->delegate_prefix);
+	for (i = 0; i < c->ntokens; i++) {
+		explicit_bzero(c->tokens[i], strlen(c->tokens[i]));
+		free(c->tokens[i]);
+	}
+	free(c->tokens);
+	free(c->token_file);
+	for (i = 0; i < c->nguards; i++) {
+		free(c->guards[i].name);
+		free(c->guards[i].glob);
+	}
+	free(c->guards);
 	memset(c, 0, sizeof(*c));
 }
 

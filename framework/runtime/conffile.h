@@ -27,6 +27,21 @@ struct config {
 	enum rv_log_level log_level;	/* RV_LOG_INFO */
 	struct rv_limits lim;
 	unsigned long	 seen;		/* keys given: a bit each */
+	/* files and guards */
+	char		*download_dir;	/* the demo's /download/{filename} */
+	enum rv_delegate delegate;	/* file_delegation */
+	int		 delegate_line;
+	char		*delegate_prefix;	/* file_delegation_prefix */
+	char		**tokens;	/* bearer_tokens, then the file's */
+	size_t		 ntokens;
+	char		*token_file;	/* bearer_token_file */
+	int		 token_file_line;
+	struct conf_guard {
+		char	*name;
+		char	*glob;
+		int	 line;
+	}		*guards;	/* guard = NAME GLOB, in order */
+	size_t		 nguards;
 };
 
 /*
@@ -36,10 +51,17 @@ struct config {
  */
 int	 config_parse(const char *file, const char *text, size_t len,
 	    struct config *cfg, char *err, size_t errlen);
-/* Read and parse a file: as config_parse(), "FILE: why" if unreadable. */
+/*
+ * Read and parse a file: as config_parse(), "FILE: why" if unreadable;
+ * then read bearer_token_file, "FILE:LINE: bearer_token_file: ..." if
+ * that fails.
+ */
 int	 config_load(const char *file, struct config *cfg, char *err,
 	    size_t errlen);
 void	 config_free(struct config *cfg);
+/* Read cfg->token_file into cfg->tokens; -1 with why in err. */
+int	 config_load_tokens(const char *file, struct config *cfg, char *err,
+	    size_t errlen);
 
 /*
  * Check a listen value (from the config or -l): 0, or -1 with why in

@@ -186,6 +186,66 @@ print_route(const char *m, const char *p, const char *mod, void *arg)
 	printf("%-7s %-32s %s\n", m, p, mod);
 }
 
+/* Delegation, tokens and settings for modules. */
+static int
+apply_files(struct run *r, const char *file, char *err, size_t errlen)
+{
+	struct config	*c = &r->cfg;
+	size_t		 i;
+
+	if (rv_server_file_delegation(r->srv, c->delegate,
+	    c->delegate_prefix) != RV_OK) {
+		snprintf(err, errlen, "%s:%d: file_delegation refused", file,
+		    c->delegate_line);
+		return -1;
+	}
+	if (c->download_dir != NULL && rv_server_setting(r->srv,
+	    "download_dir", c->download_dir) != RV_OK) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
+	for (i = 0; i < c->ntokens; i++)
+		if (rv_server_bearer_token(r->srv, c->tokens[i]) != RV_OK) {
+			snprintf(err, errlen, "%s: bearer token refused",
+			    file);
+			return -1;
+		}
+	return 0;
+}
+
+/* "guard = NAME GLOB" lines, once every module has added its routes. */
+static int
+apply_guards(struct run *r, const char *file, char *err, size_t errlen)
+{
+	struct conf_guard	*g;
+	char			 why[512];
+	size_t			 i;
+	int			 n;
+
+	for (i = 0; i < r->cfg.nguards; i++) {
+		g = &r->cfg.guards[i];
+		n = rv_server_guard_routes(r->srv, g->name, g->glob, why,
+		    sizeof(why));
+		if (n < 0) {
+			snprintf(err, errlen, "%s:%d: guard: %s", file,
+			    g->line, why);
+			return -1;
+		}
+		/* A typo must not leave the routes it meant open. */
+		if (n == 0) {
+			snprintf(err, errlen, "%s:%d: guard: '%s' matches no "
+			    "route (rivulet --routes lists them)", file,
+			    g->line, g->glob);
+			return -1;
+		}
+		if (strcmp(g->name, "bearer") == 0 && r->cfg.ntokens == 0)
+			fprintf(stderr, "rivulet: %s:%d: warning: no "
+			    "bearer_tokens nor bearer_token_file: the bearer "
+			    "guard refuses every request\n", file, g->line);
+	}
+	return 0;
+}
+
 /* Limits, log level, mount: what the config sets on the server. */
 static int
 apply_config(struct run *r, const char *file, char *err, size_t errlen)
@@ -200,6 +260,8 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	rv_set_log_level(c->log_level);
+	if (apply_files(r, file, err, errlen) != 0)
+		return -1;
 	if (c->mount != NULL && rv_server_mount(r->srv, c->mount) != RV_OK) {
 		snprintf(err, errlen, "%s: mount '%s' refused", file,
 		    c->mount);
@@ -242,6 +304,8 @@ setup(struct run *r, const struct opts *o)
 			    r->cfg.module_lines[i], why);
 			goto fail;
 		}
+	if (apply_guards(r, o->file, err, sizeof(err)) != 0)
+		goto fail;
 	return 0;
 fail:
 	fprintf(stderr, "rivulet: %s\n", err);

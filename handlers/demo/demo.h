@@ -28,6 +28,9 @@ int	 demo_ping(struct rv_req *);
 int	 demo_stream_users(struct rv_req *);
 int	 demo_chat_events(struct rv_req *);
 int	 demo_chat_send(struct rv_req *);
+int	 demo_download(struct rv_req *);
+int	 demo_filestream(struct rv_req *);
+int	 demo_protected_stream(struct rv_req *);
 
 extern const struct rv_encoder demo_xml_encoder;
 

@@ -33,7 +33,11 @@ static const struct rv_route routes[] = {
 	/* Gravity */
 	RV_GET("/streaming/ping", demo_ping),
 	RV_GET("/streaming/streamUsers", demo_stream_users),
-	{ NULL, NULL, NULL }
+	/* Files (Oxian download, Dioxus FileStream), Oxian's protected */
+	RV_GET("/download/{filename}", demo_download),
+	RV_GET("/api/download_as_filestream", demo_filestream),
+	RV_GET_GUARDED("/protected/stream", demo_protected_stream, "bearer"),
+	RV_ROUTES_END
 };
 
 static const struct rv_encoder *const encoders[] = {

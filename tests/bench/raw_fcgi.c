@@ -3,14 +3,20 @@
  * responder as people write them: N threads in FCGX_Accept_r loops,
  * each answering one small JSON document.
  *
- *   raw_fcgi [-t THREADS] [-s SOCKET] [-b BODYFILE]
+ *   raw_fcgi [-t THREADS] [-s SOCKET] [-b BODYFILE | -f FILE]
+ *
+ * -f streams FILE whole for every request, read() in 64 KiB chunks and
+ * FCGX_PutStr each (bench_files.sh's baseline).
  *
  * Without -s it serves the listening socket on fd 0 (lighttpd's
  * bin-path, spawn-fcgi).  The body is BODYFILE's bytes, so that it
  * matches the other targets byte for byte; {"ok":true} without one.
  * libfcgi reads LIBFCGI_OS_CLOSE_POLL_TIMEOUT itself.
  */
+#include <sys/stat.h>
+
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +29,31 @@ static const char	 head[] = "Status: 200 OK\r\n"
 static int		 listen_fd;
 static char		 body[4096];
 static int		 body_len;
+static const char	*stream_file;
+
+/* The whole file in 64 KiB writes, as a plain libfcgi program would. */
+static void
+send_file(FCGX_Request *rq)
+{
+	static __thread char	 chunk[65536];
+	struct stat		 st;
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = open(stream_file, O_RDONLY)) < 0 || fstat(fd, &st) != 0) {
+		FCGX_FPrintF(rq->out, "Status: 404 Not Found\r\n\r\n");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	FCGX_FPrintF(rq->out, "Status: 200 OK\r\nContent-Type: "
+	    "application/octet-stream\r\nContent-Length: %lld\r\n\r\n",
+	    (long long)st.st_size);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if (FCGX_PutStr(chunk, (int)n, rq->out) < 0)
+			break;
+	close(fd);
+}
 
 static void *
 serve(void *arg)
@@ -33,8 +64,12 @@ serve(void *arg)
 	if (FCGX_InitRequest(&rq, listen_fd, 0) != 0)
 		return NULL;
 	while (FCGX_Accept_r(&rq) >= 0) {
-		FCGX_PutStr(head, (int)sizeof(head) - 1, rq.out);
-		FCGX_PutStr(body, body_len, rq.out);
+		if (stream_file != NULL)
+			send_file(&rq);
+		else {
+			FCGX_PutStr(head, (int)sizeof(head) - 1, rq.out);
+			FCGX_PutStr(body, body_len, rq.out);
+		}
 		FCGX_Finish_r(&rq);
 	}
 	return NULL;
@@ -57,7 +92,7 @@ main(int argc, char *argv[])
 	size_t		 n;
 	int		 ch, i, nthreads = 1;
 
-	while ((ch = getopt(argc, argv, "t:s:b:")) != -1)
+	while ((ch = getopt(argc, argv, "t:s:b:f:")) != -1)
 		switch (ch) {
 		case 't':
 			nthreads = atoi(optarg);
@@ -67,6 +102,9 @@ main(int argc, char *argv[])
 			break;
 		case 'b':
 			bodyfile = optarg;
+			break;
+		case 'f':
+			stream_file = optarg;
 			break;
 		default:
 			goto usage;
@@ -110,6 +148,6 @@ main(int argc, char *argv[])
 	return 0;
 usage:
 	fprintf(stderr, "usage: raw_fcgi [-t THREADS] [-s SOCKET] "
-	    "[-b BODYFILE]\n");
+	    "[-b BODYFILE | -f FILE]\n");
 	return 2;
 }

@@ -86,7 +86,7 @@ for r in /api/test_stream /api/json_stream /stream /data-stream /export/users.cs
 	grep -Eq "^GET +$r +demo *$" "$T/routes" || missing="$missing $r"
 done
 check "--routes: lists the 14 demo routes as GET ... demo" "${missing:-none missing}" "none missing"
-check_re "-v: the version and ABI" "$("$RIVULET" -v)" '^rivulet [0-9]+\.[0-9]+\.[0-9]+ \(ABI 1\)$'
+check_re "-v: the version and ABI" "$("$RIVULET" -v)" '^rivulet [0-9]+\.[0-9]+\.[0-9]+ \(ABI [0-9]+\)$'
 
 # Without listen and without a socket on fd 0: a clear error.
 printf 'module = %s\n' "$DEMO_SO" >"$T/nolisten.conf"

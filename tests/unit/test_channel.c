@@ -106,7 +106,7 @@ subscriber(struct rv_req *rq)
 
 static const struct rv_route sub_routes[] = {
 	RV_GET("/sub", subscriber),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 static const struct rv_module sub_module = {
 	RV_MODULE_HEAD, .name = "sub", .routes = sub_routes

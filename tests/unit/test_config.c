@@ -464,6 +464,84 @@ START_TEST(load)
 }
 END_TEST
 
+/* download_dir, file_delegation, bearer tokens and guard lines */
+START_TEST(files_and_guards)
+{
+	struct config	 c;
+	char		 err[ERRLEN], conf[256], want[256], *tok;
+
+	fresh(&c);
+	ck_assert_int_eq(c.delegate, RV_DELEGATE_OFF);
+	config_free(&c);
+	good("download_dir = /srv/dl\nfile_delegation = x-sendfile\n"
+	    "bearer_tokens = a.b-c  d~e+f/g==\n"
+	    "guard = bearer /protected*\nguard = mine  /x/{y}\n", &c);
+	ck_assert_str_eq(c.download_dir, "/srv/dl");
+	ck_assert_int_eq(c.delegate, RV_DELEGATE_XSENDFILE);
+	ck_assert_uint_eq(c.ntokens, 2);
+	ck_assert_str_eq(c.tokens[1], "d~e+f/g==");
+	ck_assert_uint_eq(c.nguards, 2);
+	ck_assert_str_eq(c.guards[1].name, "mine");
+	ck_assert_str_eq(c.guards[1].glob, "/x/{y}");
+	ck_assert_int_eq(c.guards[1].line, 5);
+	config_free(&c);
+	good("file_delegation = x-accel\nfile_delegation_prefix = /int\n",
+	    &c);
+	ck_assert_int_eq(c.delegate, RV_DELEGATE_XACCEL);
+	ck_assert_str_eq(c.delegate_prefix, "/int");
+	config_free(&c);
+
+	bad("file_delegation = yes\n", "t.conf:1: file_delegation: must be "
+	    "off, x-sendfile or x-accel");
+	bad("\nfile_delegation = x-accel\n", "t.conf:2: file_delegation: "
+	    "x-accel needs file_delegation_prefix");
+	bad("file_delegation_prefix = int\n", "t.conf:1: "
+	    "file_delegation_prefix: must start with '/'");
+	bad("bearer_tokens = good bad\"one\n", "t.conf:1: bearer_tokens: a "
+	    "token is");
+	bad("bearer_tokens = =abc\n", "t.conf:1: bearer_tokens");
+	bad("guard = bearer\n", "t.conf:1: guard: expected");
+	bad("guard = bearer protected\n", "t.conf:1: guard: expected");
+	bad("guard = bearer /a /b\n", "t.conf:1: guard: expected");
+	bad("download_dir = /a\ndownload_dir = /b\n", "t.conf:2: "
+	    "'download_dir' is given twice");
+
+	/* bearer_token_file: read by config_load, with both places named */
+	tok = tmpfile_with("# tokens\n\ntok-1\ntok-2  \n", 24);
+	snprintf(conf, sizeof(conf), "bearer_tokens = t0\n"
+	    "bearer_token_file = %s\n", tok);
+	{
+		char *path = tmpfile_with(conf, strlen(conf));
+
+		fresh(&c);
+		ck_assert_msg(config_load(path, &c, err, sizeof(err)) == 0,
+		    "%s", err);
+		ck_assert_uint_eq(c.ntokens, 3);
+		ck_assert_str_eq(c.tokens[2], "tok-2");
+		config_free(&c);
+		unlink(tok);
+		free(tok);
+		tok = tmpfile_with("ok\nnot ok\n", 10);
+		unlink(path);
+		free(path);
+		snprintf(conf, sizeof(conf), "\nbearer_token_file = %s\n",
+		    tok);
+		path = tmpfile_with(conf, strlen(conf));
+		fresh(&c);
+		ck_assert_int_eq(config_load(path, &c, err, sizeof(err)), -1);
+		snprintf(want, sizeof(want), "%s:2: bearer_token_file: %s:2: "
+		    "a token is", path, tok);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s",
+		    err);
+		config_free(&c);
+		unlink(path);
+		free(path);
+	}
+	unlink(tok);
+	free(tok);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -482,6 +560,7 @@ main(void)
 	tcase_add_test(tc, small_errbuf);
 	tcase_add_test(tc, fuzz);
 	tcase_add_test(tc, load);
+	tcase_add_test(tc, files_and_guards);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

@@ -53,7 +53,7 @@ xml_probe(struct rv_req *rq)
 
 static const struct rv_route probe_routes[] = {
 	RV_GET("/probe/xml", xml_probe),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 
 static const struct rv_module probe_module = {
@@ -73,6 +73,7 @@ setup(void)
 	    sizeof(err)), RV_OK);
 	ck_assert_int_eq(rv_server_add_module(srv, &probe_module, err,
 	    sizeof(err)), RV_OK);
+	ck_assert_int_eq(rv_server_bearer_token(srv, "demo-token"), RV_OK);
 }
 
 static void
@@ -188,6 +189,59 @@ START_TEST(head_of_endless_stream_ends)
 	ck_assert_uint_eq(r.body_len, 0);
 	ck_assert_int_eq(r.handler_ret, RV_OK);	/* ended cleanly */
 	ck_assert_uint_le(r.items_sent, 1);	/* and at once */
+	rv_test_response_free(&r);
+}
+END_TEST
+
+/* /download/{filename}: from the shipped demo files; 404 otherwise. */
+START_TEST(download)
+{
+	struct rv_test_response	 r;
+
+	get("/download/numbers.csv", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(rv_test_header(&r, "Content-Type"),
+	    "text/csv; charset=utf-8");
+	ck_assert_str_eq(rv_test_header(&r, "Content-Disposition"),
+	    "attachment; filename=\"numbers.csv\"");
+	ck_assert(STARTS(r.body, "n,square,cube\n1,1,1\n"));
+	rv_test_response_free(&r);
+	get("/download/numbers.csv", "Range: bytes=0-12", 0, &r);
+	ck_assert_int_eq(r.status, 206);
+	ck_assert_str_eq(r.body, "n,square,cube");
+	rv_test_response_free(&r);
+	get("/api/download_as_filestream", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert(STARTS(rv_test_header(&r, "Content-Disposition"), "inline"));
+	rv_test_response_free(&r);
+	get("/download/missing.txt", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 404);
+	ck_assert_str_eq(rv_test_header(&r, "Content-Type"), PROBLEM_TYPE);
+	rv_test_response_free(&r);
+	get("/download/..", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 404);
+	rv_test_response_free(&r);
+}
+END_TEST
+
+/* /protected/stream: behind the bearer guard. */
+START_TEST(protected_stream)
+{
+	struct rv_test_response	 r;
+
+	get("/protected/stream", NULL, 0, &r);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_str_eq(rv_test_header(&r, "WWW-Authenticate"),
+	    "Bearer realm=\"rivulet\"");
+	rv_test_response_free(&r);
+	get("/protected/stream?count=2", "Authorization: Bearer demo-token",
+	    0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(rv_test_header(&r, "Content-Type"), SSE_TYPE);
+	ck_assert_uint_eq(json_array_size(r.items), 3);
+	ck_assert_str_eq(item_str(&r, 0, "event", NULL), "authenticated");
+	ck_assert_str_eq(item_str(&r, 0, "data", "message"), "Welcome");
+	ck_assert_str_eq(item_str(&r, 2, "event", NULL), "data");
 	rv_test_response_free(&r);
 }
 END_TEST
@@ -775,6 +829,8 @@ main(void)
 	tcase_add_test(tc, xml_encoder_refusals);
 	tcase_add_test(tc, ticks);
 	tcase_add_test(tc, gravity);
+	tcase_add_test(tc, download);
+	tcase_add_test(tc, protected_stream);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

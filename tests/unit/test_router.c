@@ -38,7 +38,7 @@ static const struct rv_route table[] = {
 	RV_GET("/probe", h_one),
 	RV_DELETE("/items/{id}", h_del),
 	RV_PUT("/items/{id}", h_del),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 
 static struct route	 routes[32];
@@ -167,7 +167,7 @@ START_TEST(precedence)
 		RV_GET("/x/{rest...}", h_file),
 		RV_GET("/x/{one}", h_one),
 		RV_GET("/{p}/{q}/{r}", h_root),
-		{ NULL, NULL, NULL }
+		RV_ROUTES_END
 	};
 
 	/* more literal segments win, whatever the order of registration */
@@ -288,7 +288,7 @@ START_TEST(head)
 	/* GET does not answer for a HEAD-only route */
 	teardown();
 	compile((const struct rv_route[]){ RV_ROUTE("HEAD", "/h", h_head),
-	    { NULL, NULL, NULL } });
+	    RV_ROUTES_END });
 	ck_assert_int_eq(match("GET", "/h"), ROUTE_BAD_METHOD);
 	ck_assert_str_eq(allow, "HEAD");
 	req_free(&rq);
@@ -367,7 +367,7 @@ END_TEST
 
 START_TEST(many_captures_match)
 {
-	struct rv_route	 t[2] = { { NULL, NULL, NULL }, { NULL, NULL, NULL } };
+	struct rv_route	 t[2] = { RV_ROUTES_END, RV_ROUTES_END };
 	char		 pat[512], path[512], name[8];
 	int		 n = 0, m = 0;
 	size_t		 i;
@@ -395,7 +395,7 @@ START_TEST(duplicate_routes_refused)
 	static const struct rv_route two[] = {
 		RV_GET("/x", h_one),
 		RV_POST("/x", h_two),
-		{ NULL, NULL, NULL }
+		RV_ROUTES_END
 	};
 	static const struct rv_module m1 = { RV_MODULE_HEAD, .name = "one",
 		.routes = two };

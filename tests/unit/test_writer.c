@@ -180,7 +180,7 @@ static const struct rv_route h_routes[] = {
 	RV_GET("/failed", h_failed),
 	RV_GET("/count", h_bad_query),
 	RV_POST("/count", h_silent),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 
 static const struct rv_module h_module = {

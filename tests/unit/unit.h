@@ -30,7 +30,7 @@ t_handler(struct rv_req *rq)
 
 static const struct rv_route t_routes[] = {
 	RV_GET("/t", t_handler),
-	{ NULL, NULL, NULL }
+	RV_ROUTES_END
 };
 
 static const struct rv_module t_module = {
