@@ -134,7 +134,7 @@ buf_free(struct rv_buf *b)
  * newest ordinary block, so that the space left in that one is not
  * lost.  Every allocation is aligned for any type.
  */
-#define ARENA_BLOCK	4096
+#define ARENA_BLOCK	2048	/* a request's params fit; held subscribers keep one */
 #define ARENA_BIG	(ARENA_BLOCK / 4)
 #define ARENA_ALIGN	(_Alignof(max_align_t))
 

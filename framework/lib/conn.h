@@ -48,6 +48,7 @@ struct conn {
 	struct conn		*prev, *next;	/* loop-owned ones */
 	/* The pool's queue, then the loop's done queue. */
 	struct conn		*qnext;
+	int64_t			 qtime;	/* ms: queued for a thread at */
 };
 
 /* loop.c */
@@ -70,6 +71,11 @@ RV_HIDDEN struct pool *pool_new(struct rv_server *);
  * if max_handlers are busy (c stays the caller's).
  */
 RV_HIDDEN int	 pool_submit(struct pool *, struct conn *);
+/*
+ * Loop: threads for requests that waited too long for one; -1, or the
+ * ms until it should be called again.
+ */
+RV_HIDDEN int	 pool_tick(struct pool *);
 /* Handlers running or queued. */
 RV_HIDDEN unsigned pool_busy(struct pool *);
 /* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */

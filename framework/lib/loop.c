@@ -1242,6 +1242,8 @@ loop_once(struct rv_server *srv, int cap)
 	uint64_t		 v;
 	int			 i, n, woke = 0;
 
+	if ((i = pool_tick(srv->pool)) >= 0 && (cap < 0 || i < cap))
+		cap = i;
 	n = epoll_wait(L->epfd, evs, 64, next_timeout(L, now_ms(), cap));
 	if (n < 0 && errno != EINTR) {
 		logx(RV_LOG_ERROR, "epoll_wait: %s: stopping", strerror(errno));

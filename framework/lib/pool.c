@@ -3,8 +3,15 @@
  * go after IDLE_EXIT_S idle (beyond KEEP_THREADS).  A thread runs one
  * request at a time: the handler, whatever the handler left of the
  * response, the access line, then the connection goes back to the loop
- * or is closed.  Requests are never queued behind busy threads: when
- * max_handlers run, the loop answers 503.
+ * or is closed.
+ *
+ * Up to SOFT_THREADS, a request that finds no idle thread gets a new
+ * one at once.  Beyond, it waits for one to come free, but never more
+ * than SPAWN_DELAY_MS: then the loop's pool_tick() makes a thread for
+ * it.  A burst of short requests (thousands of clients subscribing at
+ * once) is so served by a few threads, and a request is still never
+ * stuck behind streams that do not end.  When max_handlers threads run
+ * and none is idle, or max_handlers requests wait, the loop answers 503.
  *
  * Threads are joinable and always joined (an idle one that leaves is
  * joined by the next submission or by pool_free), so that nothing of
@@ -21,6 +28,8 @@
 
 #define IDLE_EXIT_S	30
 #define KEEP_THREADS	2
+#define SOFT_THREADS	8
+#define SPAWN_DELAY_MS	2
 
 struct worker {
 	struct pool	*p;
@@ -37,6 +46,7 @@ struct pool {
 	struct worker		*zombies;	/* left, not yet joined */
 	unsigned		 threads;	/* started, not yet left */
 	unsigned		 idle;		/* waiting for work */
+	unsigned		 starting;	/* made, not yet waiting */
 	unsigned		 queued;	/* jobs not yet taken */
 	unsigned		 busy;		/* queued + running */
 	int			 stopping;
@@ -153,6 +163,7 @@ worker(void *arg)
 	async_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	pthread_mutex_lock(&p->mu);
+	p->starting--;
 	while (wait_work(p)) {
 		c = p->head;
 		if ((p->head = c->qnext) == NULL)
@@ -249,6 +260,7 @@ spawn(struct pool *p)
 		return RV_ENOMEM;
 	}
 	p->threads++;
+	p->starting++;
 	return RV_OK;
 }
 
@@ -256,23 +268,25 @@ int
 pool_submit(struct pool *p, struct conn *c)
 {
 	struct worker	*left;
-	int		 rc = RV_OK;
+	unsigned	 max = p->srv->lim.max_handlers;
+	int		 rc = RV_OK, need;
 
 	pthread_mutex_lock(&p->mu);
 	left = p->zombies;
 	p->zombies = NULL;
 	/*
-	 * Every thread busy and none may be added: refuse, do not queue.
 	 * A thread counted idle may already be promised to an earlier job
 	 * it has not woken up for: compare the jobs waiting with the
-	 * threads waiting, or a job could sit behind a stream that never
-	 * ends.
+	 * threads waiting.
 	 */
-	if (p->stopping || p->busy >= p->srv->lim.max_handlers ||
-	    (p->idle <= p->queued && spawn(p) != RV_OK))
+	need = p->idle + p->starting <= p->queued;
+	if (p->stopping || (need && p->threads >= max) || p->queued >= max ||
+	    (need && p->threads < SOFT_THREADS && spawn(p) != RV_OK &&
+	    p->threads == 0))
 		rc = RV_ETOOBIG;
 	else {
 		c->qnext = NULL;
+		c->qtime = now_ms();
 		if (p->tail != NULL)
 			p->tail->qnext = c;
 		else
@@ -280,11 +294,34 @@ pool_submit(struct pool *p, struct conn *c)
 		p->tail = c;
 		p->queued++;
 		p->busy++;
-		pthread_cond_signal(&p->work);
 	}
 	pthread_mutex_unlock(&p->mu);
+	if (rc == RV_OK)
+		pthread_cond_signal(&p->work);
 	join_all(left);
 	return rc;
+}
+
+int
+pool_tick(struct pool *p)
+{
+	int64_t	 t, waited;
+	int	 next = -1;
+
+	pthread_mutex_lock(&p->mu);
+	/* Jobs no idle or starting thread will take, oldest first. */
+	while (p->head != NULL && p->queued > p->idle + p->starting &&
+	    p->threads < p->srv->lim.max_handlers && !p->stopping) {
+		t = now_ms();
+		if ((waited = t - p->head->qtime) < SPAWN_DELAY_MS) {
+			next = (int)(SPAWN_DELAY_MS - waited);
+			break;
+		}
+		if (spawn(p) != RV_OK)
+			break;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return next;
 }
 
 unsigned
