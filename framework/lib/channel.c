@@ -1305,6 +1305,8 @@ rv_publish_msgpack(struct rv_server *srv, const char *name,
 
 	if (srv == NULL || data == NULL || len == 0)
 		return RV_EINVAL;
+	if (len > srv->lim.max_item)
+		return RV_ETOOBIG;
 	/* Exactly one well-formed value: subscribers decode it later. */
 	msgpack_unpacked_init(&u);
 	ok = msgpack_unpack_next(&u, data, len, &off) ==

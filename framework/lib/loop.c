@@ -683,6 +683,9 @@ dispatch(struct rv_server *srv, struct conn *c)
 	rq->body = c->fp.body.p;
 	rq->body_len = c->fp.body.len;
 	atomic_fetch_add(&srv->n_requests, 1);
+	/* A malformed request (no method, a NUL in a param) runs nothing. */
+	if (rq->bad_status != 0)
+		return answer(srv, c, rq->bad_status, rq->bad, NULL);
 	switch (route_match(srv->routes, srv->nroutes, rq, allow,
 	    sizeof(allow))) {
 	case ROUTE_NOT_FOUND:

@@ -64,6 +64,21 @@ START_TEST(publish_checks_input)
 	    sizeof(cut), NULL, 0), RV_EINVAL);
 	ck_assert_int_eq(rv_publish_msgpack(srv, "c", NULL, NULL, NULL, 0,
 	    NULL, 0), RV_EINVAL);
+	{
+		struct rv_limits	 l;
+		unsigned char		*big;
+
+		rv_server_limits(srv, &l);
+		ck_assert_ptr_nonnull(big = calloc(1, l.max_item + 6));
+		big[0] = 0xc6;	/* bin 32 of max_item + 1 bytes */
+		big[1] = (unsigned char)((l.max_item + 1) >> 24);
+		big[2] = (unsigned char)((l.max_item + 1) >> 16);
+		big[3] = (unsigned char)((l.max_item + 1) >> 8);
+		big[4] = (unsigned char)(l.max_item + 1);
+		ck_assert_int_eq(rv_publish_msgpack(srv, "c", NULL, NULL, big,
+		    l.max_item + 6, NULL, 0), RV_ETOOBIG);
+		free(big);
+	}
 }
 END_TEST
 
