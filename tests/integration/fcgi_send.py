@@ -9,6 +9,7 @@ standard library only).  It prints one line saying what came back:
   head URI [S]            the same with REQUEST_METHOD=HEAD, waiting
                           S seconds at most (10):
                           "status N TYPE body B end P" (B: body bytes)
+  no-method URI           a GET of URI without REQUEST_METHOD
   huge-params             a PARAMS pair whose name and value lengths
                           are declared near 0x7FFFFFFF
   bad-version             a BEGIN_REQUEST record with version 2
@@ -163,6 +164,11 @@ def main():
         out, end = read_all(s)
         status, ctype, body = split_response(out)
         print("status %s %s body %d end %s" % (status, ctype, len(body), end))
+    elif case == "no-method":
+        e = env(args[0])
+        del e["REQUEST_METHOD"]
+        request(s, e)
+        report(*read_all(s))
     elif case == "huge-params":
         bad = (struct.pack(">II", 0xFFFFFFFE, 0xFFFFFFFF) + b"ab" +
                struct.pack(">BI", 3, 0xFFFFFFF0) + b"abc")

@@ -100,6 +100,16 @@ check "beside 200 half-open peers: raw request too" "$($F get '/data-stream?coun
 wait $HALF
 check "the 200 half-open peers were closed at params_timeout" "$(sed -n 2p "$T/half")" "closed 200 of 200"
 
+# A malformed request runs no handler: 400 before routing, so the chat
+# message in its query is not published (a subscriber would see it).
+: >"$T/nomethod.sub"
+"$CURL" -s -N -m 3 -o "$T/nomethod.sub" "$U/chat/events?room=nomethod" &
+NMSUB=$!
+sleep 0.5
+check_re "no REQUEST_METHOD: 400 before any handler" \
+    "$($F no-method '/chat/send?room=nomethod&username=a&message=leak')" '^status 400 application/problem\+json'
+wait $NMSUB
+check "and the handler did not run (nothing published)" "$(grep -c leak "$T/nomethod.sub")" 0
 check "after all of it: rivulet still running" "$(alive "$RIV_PID" && echo yes)" yes
 get last "/data-stream?count=2"
 check_re "after all of it: still answering through lighttpd" "$(code last) $(cat "$T/last")" \
