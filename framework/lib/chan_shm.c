@@ -52,10 +52,15 @@ struct shm_hdr {
 	uint64_t	 last_ms, last_seq;
 	uint64_t	 lost_ms[SHM_SLOTS], lost_seq[SHM_SLOTS];
 	atomic_uint	 futex;		/* bumped at each append */
-	unsigned char	 ring[];
+	_Alignas(32) unsigned char ring[];
 };
 
-/* A record: the header, then key, event, data; 8-byte aligned. */
+/*
+ * A record: the header, then key, event, data, in multiples of REC_UNIT
+ * (the header's size), so that the space left before the end of the
+ * ring always holds at least a pad record's header.
+ */
+#define REC_UNIT	32
 struct shm_rec {
 	uint32_t	 len;		/* all of it; 0 keylen: a pad */
 	uint32_t	 keylen, evlen, datalen;
@@ -75,6 +80,8 @@ struct shm_att {
 	int		 started;
 	atomic_int	 stop;
 };
+
+_Static_assert(sizeof(struct shm_rec) == REC_UNIT, "a pad fits in a unit");
 
 static uint32_t
 slot_of(const char *key, size_t n)
@@ -99,7 +106,8 @@ static size_t
 rec_len(size_t k, size_t e, size_t d)
 {
 
-	return (sizeof(struct shm_rec) + k + e + d + 7) & ~(size_t)7;
+	return (sizeof(struct shm_rec) + k + e + d + REC_UNIT - 1) &
+	    ~(size_t)(REC_UNIT - 1);
 }
 
 static struct shm_rec *
@@ -155,7 +163,7 @@ rv_shared_new(size_t bytes)
 
 	if (bytes < SHM_MIN || bytes > (size_t)1 << 34)
 		return NULL;
-	bytes &= ~(size_t)7;
+	bytes &= ~(size_t)(REC_UNIT - 1);
 	len = sizeof(struct shm_hdr) + bytes;
 	if ((sh = calloc(1, sizeof(*sh))) == NULL)
 		return NULL;
@@ -227,7 +235,8 @@ shm_publish(struct shm_att *a, const char *key, size_t keylen,
 	h->last_seq = r->seq;
 	p = (unsigned char *)(r + 1);
 	memcpy(p, key, keylen);
-	memcpy(p + keylen, event, el);
+	if (el > 0)
+		memcpy(p + keylen, event, el);
 	memcpy(p + keylen + el, data, len);
 	h->head += need;
 	if (idbuf != NULL && idlen > 0)

@@ -336,7 +336,8 @@ bkey_len(char *key, const char *name, const char *topic)
 
 	memcpy(key, name, nl);
 	key[nl] = '\x1f';
-	memcpy(key + nl + 1, topic, tl);
+	if (tl > 0)
+		memcpy(key + nl + 1, topic, tl);
 	return nl + 1 + tl;
 }
 
