@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "input.h"
 #include "conn.h"
 
 #define MAX_HANDLERS_LIMIT	100000
@@ -39,6 +40,7 @@ rv_server_new(void)
 	srv->lim.params_timeout_ms = 5000;
 	srv->lim.write_timeout_ms = 30000;
 	srv->lim.thread_stack = 256 * 1024;
+	srv->lim.max_upload = 1024 * 1024 * 1024;
 	atomic_init(&srv->stopping, 0);
 	atomic_init(&srv->n_requests, 0);
 	atomic_init(&srv->n_gone, 0);
@@ -87,6 +89,7 @@ rv_server_free(struct rv_server *srv)
 	free(srv->encs);
 	free(srv->mods);
 	free(srv->mount);
+	options_free(srv);
 	free(srv);
 }
 

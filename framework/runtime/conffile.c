@@ -38,7 +38,7 @@ struct ctx {
 
 enum kind {
 	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
-	K_SIZE, K_MS, K_COUNT
+	K_SIZE, K_MS, K_COUNT, K_DIR
 };
 
 struct key {
@@ -67,6 +67,8 @@ static const struct key keys[] = {
 	{ "max_item",		K_SIZE,	L(max_item), KIB, SIZE_MAX },
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
+	{ "max_upload",		K_SIZE,	L(max_upload), 0, SIZE_MAX },
+	{ "upload_dir",		K_DIR,	AT(upload_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -263,6 +265,8 @@ set_string(struct ctx *x, struct config *c, const struct key *k,
 		return fail(x, "listen: %s", why);
 	if (k->kind == K_MOUNT && v[0] != '/')
 		return fail(x, "mount: must start with '/'");
+	if (k->kind == K_DIR && v[0] != '/')
+		return fail(x, "%s: must be an absolute path", k->name);
 	if ((*dst = strdup(v)) == NULL)
 		return fail(x, "out of memory");
 	if (k->kind == K_LISTEN)
@@ -311,7 +315,7 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 		return set_mode(x, c, v);
 	case K_LEVEL:
 		return set_level(x, c, v);
-	case K_LISTEN: case K_PATH: case K_MOUNT:
+	case K_LISTEN: case K_PATH: case K_MOUNT: case K_DIR:
 		return set_string(x, c, k, v);
 	default:
 		return set_number(x, c, k, v);
@@ -506,6 +510,7 @@ config_free(struct config *c)
 	free(c->listen);
 	free(c->module_dir);
 	free(c->mount);
+	free(c->upload_dir);
 	memset(c, 0, sizeof(*c));
 }
 

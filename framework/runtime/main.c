@@ -200,6 +200,12 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	rv_set_log_level(c->log_level);
+	/* Settings modules read with rv_option(). */
+	if (rv_server_set_option(r->srv, "upload_dir", c->upload_dir != NULL ?
+	    c->upload_dir : "/tmp") != RV_OK) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
 	if (c->mount != NULL && rv_server_mount(r->srv, c->mount) != RV_OK) {
 		snprintf(err, errlen, "%s: mount '%s' refused", file,
 		    c->mount);

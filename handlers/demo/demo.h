@@ -27,6 +27,11 @@ int	 demo_feed(struct rv_req *);
 int	 demo_ping(struct rv_req *);
 int	 demo_stream_users(struct rv_req *);
 
+/* upload.c */
+int	 demo_upload_bytestream(struct rv_req *);
+int	 demo_upload_filestream(struct rv_req *);
+int	 demo_validate(struct rv_req *);
+
 extern const struct rv_encoder demo_xml_encoder;
 
 #endif
