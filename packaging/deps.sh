@@ -11,6 +11,8 @@ PKGS="build-essential autoconf automake libtool pkg-config"
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
 # the front server, clients and tools of the demo, the tests and benches
 PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
+# make fuzz / fuzz-smoke: libFuzzer comes with clang's runtime library
+PKGS="$PKGS clang libclang-rt-14-dev"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq

@@ -51,6 +51,15 @@ check "100 MiB chunked: 201" "$(code bigc)" 201
 check "100 MiB chunked: same sha256" "$(sum "$T/up/bigc.bin" 2>&1)" "$(sum "$T/in_big")"
 rm -f "$T/up/bigc.bin"
 
+# Streamed, never held: rivulet's peak RSS after two 100 MiB uploads.
+# (Under ASan the shadow memory alone is more: checked without it.)
+hwm=$(awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$RIV_PID/status")
+if grep -q libasan "/proc/$RIV_PID/maps" 2>/dev/null; then
+	check_lt "peak RSS (MiB) after 100 MiB uploads, ASan build" "$hwm" 1024
+else
+	check_lt "peak RSS (MiB) after 100 MiB uploads" "$hwm" 32
+fi
+
 # Names are hints: made safe, never a path out of upload_dir.
 up trav "$T/in_small" -H 'Content-Disposition: attachment; filename="../../etc/x y.bin"'
 check "a name with ../: 201" "$(code trav)" 201
@@ -92,6 +101,15 @@ printf -- '--xyz\r\nContent-Disposition: form-data; name="f"; filename="p.bin"\r
 get cutmp /api/upload_as_file_stream -m 20 -H 'Content-Type: multipart/form-data; boundary=xyz' \
     --data-binary "@$T/cutmp"
 check "a cut file part: 400, no file left" "$(code cutmp) $(ls -A "$T/up" | grep -c -e p.bin -e rivulet-part)" "400 0"
+
+# A body of unknown length (Apache's chunked uploads), straight on
+# rivulet's socket: streamed, and cut at max_upload (150M).
+F="python3 $TI/fcgi_send.py $T/riv.sock"
+check_re "raw: 1 MiB without CONTENT_LENGTH, twice on a kept connection" \
+    "$($F chunked 1048576 2 | tr '\n' ' ')" \
+    '^(status 200 application/json end 0 \{"bytes":1048576,"chunks":[0-9]+\} ){2}$'
+check_re "raw: 160 MiB without CONTENT_LENGTH: 413 once over max_upload" \
+    "$($F chunked 167772160)" '^status 413 application/problem\+json end 0 '
 
 # Validation: one 400 naming each bad field.
 get val "/api/validate?q=&page=0&ratio=2&exact=maybe&sort=x&email=a@b&id=1234&since=2023-02-30&tag=A_B"
