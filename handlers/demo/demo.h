@@ -31,6 +31,7 @@ int	 demo_stream_users(struct rv_req *);
 int	 demo_upload_bytestream(struct rv_req *);
 int	 demo_upload_filestream(struct rv_req *);
 int	 demo_validate(struct rv_req *);
+int	 demo_echo(struct rv_req *);
 
 extern const struct rv_encoder demo_xml_encoder;
 

@@ -20,6 +20,7 @@ static const struct rv_route routes[] = {
 	RV_POST("/api/upload_as_file_stream", demo_upload_filestream),
 	RV_GET("/api/validate", demo_validate),
 	RV_POST("/api/validate", demo_validate),
+	RV_POST("/api/echo", demo_echo),
 	/* Oxian */
 	RV_GET("/stream", demo_basic_stream),
 	RV_GET("/data-stream", demo_data_stream),

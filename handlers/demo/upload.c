@@ -315,3 +315,34 @@ demo_validate(struct rv_req *rq)
 	    get(rq, "page", NULL), "sort", get(rq, "sort", NULL));
 	return rv_close(s);
 }
+
+/*
+ * POST /api/echo: a JSON or MessagePack body (1 MiB, 32 levels at
+ * most) back in whatever framing the client asks for.
+ */
+int
+demo_echo(struct rv_req *rq)
+{
+	const char			*ct = rv_req_header(rq, "Content-Type");
+	const struct msgpack_object	*o;
+	struct json_t			*j;
+	struct rv_stream		*s;
+	const void			*raw;
+	size_t				 len;
+
+	if (ct != NULL && strncasecmp(ct, "application/msgpack", 19) == 0) {
+		/* Checked and parsed; the raw value is sent as it came. */
+		if (rv_body_msgpack(rq, 1 << 20, 32, &o) == RV_OK &&
+		    rv_body_load(rq, 1 << 20, &raw, &len) == RV_OK) {
+			s = rv_open(rq, "json " RV_ITEMS);
+			rv_msgpack(s, raw, len);
+			return rv_close(s);
+		}
+	} else if (rv_body_json(rq, 1 << 20, 32, &j) == RV_OK) {
+		s = rv_open(rq, "json " RV_ITEMS);
+		rv_json(s, j);
+		return rv_close(s);
+	}
+	/* The request is marked bad: 400 or 413 with what was wrong. */
+	return rv_close(rv_open(rq, RV_JSON));
+}

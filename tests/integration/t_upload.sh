@@ -111,6 +111,21 @@ check_re "raw: 1 MiB without CONTENT_LENGTH, twice on a kept connection" \
 check_re "raw: 160 MiB without CONTENT_LENGTH: 413 once over max_upload" \
     "$($F chunked 167772160)" '^status 413 application/problem\+json end 0 '
 
+# JSON and MessagePack bodies, echoed in the framing asked for.
+get ej /api/echo -H 'Content-Type: application/json' -d '{"a":[1,{"b":null}],"s":"\u00e9"}'
+check "JSON body echoed" "$(code ej) $(cat "$T/ej")" '200 {"a":[1,{"b":null}],"s":"é"}'
+deep=$(python3 -c 'print("[" * 40 + "]" * 40)')
+get ejd /api/echo -H 'Content-Type: application/json' -d "$deep"
+check_re "JSON body nested 40 deep (limit 32): 400, says so" "$(code ejd) $(cat "$T/ejd")" '^400 .*deeper than 32'
+get ejb /api/echo -H 'Content-Type: application/json' -d '{"a":'
+check_re "malformed JSON body: 400" "$(code ejb) $(cat "$T/ejb")" '^400 .*malformed JSON'
+printf '\201\241a\001' >"$T/in_mp"
+get emp "/api/echo?format=ndjson" -H 'Content-Type: application/msgpack' --data-binary "@$T/in_mp"
+check "MessagePack body as NDJSON" "$(code emp) $(cat "$T/emp")" '200 {"a":1}'
+printf '\335\377\377\377\377' >"$T/in_mpbomb"
+get empb /api/echo -H 'Content-Type: application/msgpack' --data-binary "@$T/in_mpbomb"
+check "MessagePack array claiming 2^32 elements: 400" "$(code empb)" 400
+
 # Validation: one 400 naming each bad field.
 get val "/api/validate?q=&page=0&ratio=2&exact=maybe&sort=x&email=a@b&id=1234&since=2023-02-30&tag=A_B"
 check "validation: 400 problem+json" "$(code val) $(hdr val Content-Type)" "400 application/problem+json"
