@@ -26,6 +26,8 @@ standard library only).  It prints one line saying what came back:
                           waits S seconds, then "closed K of N"
   big-params KIB          a GET with KIB KiB of params
   body-too-big            CONTENT_LENGTH of 64 MiB
+  body-stall S            a chunked upload that stops after 1000 bytes:
+                          "status N TYPE end P after T" (T: seconds)
   chunked N [K]           POST N bytes to /api/upload_as_bytestream
                           without CONTENT_LENGTH (Transfer-Encoding:
                           chunked, as Apache sends it) in 32 KiB
@@ -244,6 +246,18 @@ def main():
             status, ctype, body = split_response(out)
             print("status %s %s end %s %s" % (status, ctype, end,
                                               body.decode().strip()))
+    elif case == "body-stall":
+        e = env("/api/upload_as_bytestream", REQUEST_METHOD="POST",
+                HTTP_TRANSFER_ENCODING="chunked")
+        del e["CONTENT_LENGTH"]
+        s.settimeout(float(sys.argv[3]))
+        t0 = time.monotonic()
+        s.sendall(begin() + rec(PARAMS, 1, params(e)) + rec(PARAMS, 1) +
+                  rec(STDIN, 1, b"x" * 1000))
+        out, end = read_all(s)
+        status, ctype, _ = split_response(out)
+        print("status %s %s end %s after %.0f" % (status, ctype, end,
+                                                  time.monotonic() - t0))
     elif case == "body-too-big":
         request(s, env("/data-stream", CONTENT_LENGTH=str(64 << 20),
                        REQUEST_METHOD="POST"))
