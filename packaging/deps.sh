@@ -11,6 +11,9 @@ PKGS="build-essential autoconf automake libtool pkg-config"
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
 # the front server, clients and tools of the demo, the tests and benches
 PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
+# t_upload_apache.sh: Apache streams request bodies (chunked ones with
+# no CONTENT_LENGTH), which lighttpd spools
+PKGS="$PKGS apache2"
 # make fuzz / fuzz-smoke: libFuzzer comes with clang's runtime library
 PKGS="$PKGS clang libclang-rt-14-dev"
 
@@ -21,5 +24,6 @@ $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 # The packaged lighttpd service would hold port 80; the demo starts its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now lighttpd >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now apache2 >/dev/null 2>&1 || true
 fi
 echo "deps.sh: dependencies installed"
