@@ -55,9 +55,9 @@ rm -f "$T/up/bigc.bin"
 # (Under ASan the shadow memory alone is more: checked without it.)
 hwm=$(awk '/^VmHWM:/ {print int($2 / 1024)}' "/proc/$RIV_PID/status")
 if grep -q libasan "/proc/$RIV_PID/maps" 2>/dev/null; then
-	check_lt "peak RSS (MiB) after 100 MiB uploads, ASan build" "$hwm" 1024
+	check_lt "peak RSS after 100 MiB uploads, ASan build: $hwm MiB" "$hwm" 1024
 else
-	check_lt "peak RSS (MiB) after 100 MiB uploads" "$hwm" 32
+	check_lt "peak RSS after 100 MiB uploads: $hwm MiB (< 32)" "$hwm" 32
 fi
 
 # Names are hints: made safe, never a path out of upload_dir.
