@@ -407,9 +407,12 @@ conn_wait(struct rv_sink *sk, unsigned long ms)
 		n = poll(pfd, nfd, left > INT_MAX ? INT_MAX : (int)left);
 		if (n < 0 && errno != EINTR)
 			return RV_EIO;
-		if (n > 0 && nfd == 2 && pfd[1].revents != 0)
-			peer_input(c);
-		else if (n == 0 && left <= INT_MAX)
+		if (n > 0 && nfd == 2 && pfd[1].revents != 0) {
+			if (pfd[1].events == 0)	/* hung up, body unread */
+				atomic_store(&c->gone, 1);
+			else
+				peer_input(c);
+		} else if (n == 0 && left <= INT_MAX)
 			return RV_OK;
 	}
 }
