@@ -26,6 +26,9 @@ standard library only).  It prints one line saying what came back:
                           waits S seconds, then "closed K of N"
   big-params KIB          a GET with KIB KiB of params
   body-too-big            CONTENT_LENGTH of 64 MiB
+  body-hangup             GET /api/test_stream with a chunked body it
+                          never reads: send until blocked, read the
+                          head, close: "closed" once sent
   body-stall S            a chunked upload that stops after 1000 bytes:
                           "status N TYPE end P after T" (T: seconds)
   chunked N [K]           POST N bytes to /api/upload_as_bytestream
@@ -246,6 +249,20 @@ def main():
             status, ctype, body = split_response(out)
             print("status %s %s end %s %s" % (status, ctype, end,
                                               body.decode().strip()))
+    elif case == "body-hangup":
+        e = env("/api/test_stream", HTTP_TRANSFER_ENCODING="chunked")
+        del e["CONTENT_LENGTH"]
+        s.sendall(begin() + rec(PARAMS, 1, params(e)) + rec(PARAMS, 1))
+        s.settimeout(0.5)
+        try:
+            for _ in range(200):
+                s.sendall(rec(STDIN, 1, b"x" * 32768))
+        except socket.timeout:
+            pass
+        s.settimeout(5)
+        s.recv(100)
+        s.close()
+        print("closed")
     elif case == "body-stall":
         e = env("/api/upload_as_bytestream", REQUEST_METHOD="POST",
                 HTTP_TRANSFER_ENCODING="chunked")

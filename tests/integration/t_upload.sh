@@ -111,6 +111,12 @@ check_re "raw: 1 MiB without CONTENT_LENGTH, twice on a kept connection" \
 check_re "raw: 160 MiB without CONTENT_LENGTH: 413 once over max_upload" \
     "$($F chunked 167772160)" '^status 413 application/problem\+json end 0 '
 
+# A handler that never reads its (streamed) body, whose peer hangs up
+# once the read-ahead is full: the stream ends as a departed client.
+check "raw: a body left unread, then a hang-up: sent" "$($F body-hangup)" closed
+check_re "raw: ... the stream ends as the client's leaving" \
+    "$(wait_log 'GET /api/test_stream 200 .*client gone' 5)" 'client gone'
+
 # JSON and MessagePack bodies, echoed in the framing asked for.
 get ej /api/echo -H 'Content-Type: application/json' -d '{"a":[1,{"b":null}],"s":"\u00e9"}'
 check "JSON body echoed" "$(code ej) $(cat "$T/ej")" '200 {"a":[1,{"b":null}],"s":"é"}'
