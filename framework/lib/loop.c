@@ -943,9 +943,15 @@ conn_release(struct rv_server *srv, struct conn *c)
 	struct loopstate	*L;
 	uint64_t		 one = 1;
 
-	/* Only a kept connection whose response ended cleanly goes back. */
+	/*
+	 * Only a kept connection whose response ended cleanly goes back,
+	 * or one whose streamed body is still coming (FP_DRAIN): closing
+	 * on a peer that still sends makes it fail the whole request
+	 * (Apache answers 503), so the loop reads the rest and drops it.
+	 */
 	if (!c->ended || c->cut || atomic_load(&c->gone) ||
-	    c->fp.state != FP_IDLE || atomic_load(&srv->stopping)) {
+	    (c->fp.state != FP_IDLE && c->fp.state != FP_DRAIN) ||
+	    atomic_load(&srv->stopping)) {
 		conn_free(c);
 		return;
 	}
@@ -977,7 +983,7 @@ take_done(struct rv_server *srv)
 			conn_close(srv, c);
 			continue;
 		}
-		tq_put(L, c, TQ_KEEP);
+		tq_put(L, c, c->fp.state == FP_DRAIN ? TQ_CLOSE : TQ_KEEP);
 		/* Bytes its handler read past the request are parsed now. */
 		if (c->rbuf.len > 0)
 			(void)conn_parse(srv, c);
