@@ -90,7 +90,11 @@ RV_API long rv_query_range(struct rv_req *, const char *key, long def,
 RV_API const char *rv_req_header(const struct rv_req *, const char *name);
 /* A raw CGI/FastCGI parameter ("REMOTE_ADDR", "SERVER_NAME"). */
 RV_API const char *rv_env(const struct rv_req *, const char *name);
-/* The request body (buffered up to the server's max_body). */
+/*
+ * The request body when the server buffered it (up to max_body); a
+ * streamed one (bigger, or chunked) is NULL here until rv_body_load()
+ * read it: rv_body_read() reads either.
+ */
 RV_API const void *rv_body(const struct rv_req *, size_t *len);
 /* The module's opaque pointer set by its init function. */
 RV_API void *rv_module_data(const struct rv_req *);

@@ -544,8 +544,9 @@ h_read(struct rv_req *rq)
 	if (rc != RV_OK)
 		return rv_error(s, rc == RV_ETOOBIG ? 413 : 400, NULL, "%s",
 		    rv_strerror((enum rv_err)rc));
-	rv_textf(s, "%zu %zu %u %lld", total, reads, sum,
-	    (long long)rv_body_length(rq));
+	rv_textf(s, "%zu %zu %u %lld%s", total, reads, sum,
+	    (long long)rv_body_length(rq), rv_body(rq, NULL) == NULL &&
+	    total > 0 ? " streamed" : "");
 	return rv_close(s);
 }
 
@@ -727,13 +728,14 @@ START_TEST(body_streamed)
 	rv_test_response_free(&res);
 	/* Streamed in odd pieces, Content-Length known. */
 	post("/read", "application/octet-stream", b, 100000, 0, 777, &res);
-	snprintf(want, sizeof(want), "100000 %zu %u 100000", (size_t)100000 /
-	    777 + 1, checksum(b, 100000));
+	snprintf(want, sizeof(want), "100000 %zu %u 100000 streamed",
+	    (size_t)100000 / 777 + 1, checksum(b, 100000));
 	ck_assert_str_eq(res.body, want);
 	rv_test_response_free(&res);
 	/* Chunked: no length. */
 	post("/read", "application/octet-stream", b, 5000, 1, 1, &res);
-	snprintf(want, sizeof(want), "5000 5000 %u -1", checksum(b, 5000));
+	snprintf(want, sizeof(want), "5000 5000 %u -1 streamed",
+	    checksum(b, 5000));
 	ck_assert_str_eq(res.body, want);
 	rv_test_response_free(&res);
 	/* An empty body. */
