@@ -211,8 +211,9 @@ set_body(struct rv_req *rq, const struct rv_test_request *tr)
 		return 0;
 	}
 	if (n > l->max_body && n > l->max_upload) {
-		req_problem(rq, 413, NULL, "the request body is over "
-		    "max_body", NULL);
+		req_problem(rq, 413, NULL, "the request body (CONTENT_LENGTH) "
+		    "is over the server's limits (max_body, max_upload)",
+		    NULL);
 		return -1;
 	}
 	if (n > l->max_body) {

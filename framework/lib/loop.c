@@ -760,7 +760,8 @@ params_done(struct rv_server *srv, struct conn *c)
 		    "headers are over max_params", NULL);
 	case 413:
 		return answer(srv, c, 413, "the request body (CONTENT_LENGTH) "
-		    "is over max_body", NULL);
+		    "is over the server's limits (max_body, max_upload)",
+		    NULL);
 	default:
 		return answer(srv, c, 400, "malformed FastCGI parameters or "
 		    "CONTENT_LENGTH", NULL);

@@ -755,7 +755,7 @@ START_TEST(body_over_limits)
 	post("/read", "application/octet-stream", b, 200000, 0, 0, &res);
 	ck_assert_int_eq(res.status, 413);
 	ck_assert_int_eq(res.handler_ret, 0);
-	ck_assert_ptr_nonnull(strstr(res.body, "max_body"));
+	ck_assert_ptr_nonnull(strstr(res.body, "max_upload"));
 	rv_test_response_free(&res);
 	/* Chunked, growing over it: the read fails, the handler says 413. */
 	post("/read", "application/octet-stream", b, 200000, 1, 4096, &res);
