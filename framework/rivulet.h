@@ -91,7 +91,11 @@ RV_API long rv_query_range(struct rv_req *, const char *key, long def,
 RV_API const char *rv_req_header(const struct rv_req *, const char *name);
 /* A raw CGI/FastCGI parameter ("REMOTE_ADDR", "SERVER_NAME"). */
 RV_API const char *rv_env(const struct rv_req *, const char *name);
-/* The request body (buffered up to the server's max_body). */
+/*
+ * The request body when the server buffered it (up to max_body); a
+ * streamed one (bigger, or chunked) is NULL here until rv_body_load()
+ * read it: rv_body_read() reads either.
+ */
 RV_API const void *rv_body(const struct rv_req *, size_t *len);
 /* The module's opaque pointer set by its init function. */
 RV_API void *rv_module_data(const struct rv_req *);
@@ -561,6 +565,174 @@ RV_API int rv_deny(struct rv_req *, int status, const char *hname,
     const char *hvalue, const char *detail);
 
 /* ------------------------------------------------------------------ */
+/* Request input: body streams, forms, uploads, JSON/MessagePack      */
+/* bodies, cookies, validation                                        */
+
+struct msgpack_object;	/* msgpack-c's value type */
+
+/*
+ * The body as a stream, whatever the server did with it: bodies up to
+ * max_body are buffered before the handler runs (rv_body() has them
+ * too), bigger ones or ones of unknown length (chunked uploads) are
+ * read here as they arrive.  Up to len bytes into buf; RV_OK with
+ * *got == 0 at the end of the body.  Errors: RV_ETOOBIG (over
+ * max_upload: answer 413), RV_EINVAL (the body was cut short or is
+ * longer than its CONTENT_LENGTH), RV_EGONE, RV_EIO (nothing came for
+ * params_timeout), RV_ESHUTDOWN.  An error is sticky.
+ */
+RV_API int rv_body_read(struct rv_req *, void *buf, size_t len, size_t *got);
+/* CONTENT_LENGTH as the front server declared it, -1 if none. */
+RV_API int64_t rv_body_length(const struct rv_req *);
+/*
+ * The whole body in memory (at most max bytes, RV_ETOOBIG beyond),
+ * read through rv_body_read; it stays valid as long as the request.
+ * A body already read in part cannot be loaded (RV_ESTATE).
+ */
+RV_API int rv_body_load(struct rv_req *, size_t max, const void **body,
+    size_t *len);
+
+/*
+ * Every value of a query key, decoded, in order: up to max in vals;
+ * returns how many there are ("?t=a&t=b").
+ */
+RV_API size_t rv_query_values(struct rv_req *, const char *key,
+    const char **vals, size_t max);
+/* A cookie's value (Cookie header, RFC 6265); def if absent. */
+RV_API const char *rv_cookie(struct rv_req *, const char *name,
+    const char *def);
+
+/*
+ * A form field: from an application/x-www-form-urlencoded body (read
+ * whole, up to RV_FORM_MAX bytes), or from the text fields of a
+ * multipart/form-data body once rv_multipart() ran.  def if absent.
+ * A malformed body marks the request bad (400 at rv_open()).
+ */
+#define RV_FORM_MAX	(1024 * 1024)
+RV_API const char *rv_form(struct rv_req *, const char *name,
+    const char *def);
+RV_API size_t rv_form_values(struct rv_req *, const char *name,
+    const char **vals, size_t max);
+
+/* One part of a multipart/form-data body. */
+struct rv_part {
+	const char *name;		/* form field name ("" if none) */
+	const char *filename;		/* as the client sent it, or NULL */
+	const char *content_type;	/* NULL: text/plain */
+	size_t index;			/* 0, 1, ... */
+	/* Parts saved to a temp file (no on_data): */
+	const char *path;		/* the temp file, removed at the end
+					   of the request unless moved */
+	uint64_t size;			/* bytes of the part */
+};
+
+/*
+ * Callbacks of rv_multipart(), each may be NULL.  A part with a
+ * filename goes to on_data if it is set, else to a temp file (in the
+ * server's "upload_dir" setting, else $TMPDIR or /tmp) which on_end
+ * names in part->path.  Parts without a filename are form fields:
+ * kept in memory (up to max_field) for rv_form().  A non-zero return
+ * stops the parse and is returned.
+ */
+struct rv_multipart_cb {
+	int (*on_part)(void *arg, const struct rv_part *);
+	int (*on_data)(void *arg, const struct rv_part *, const void *,
+	    size_t);
+	int (*on_end)(void *arg, const struct rv_part *);
+};
+
+struct rv_multipart_limits {
+	size_t max_parts;		/* 0: 64 */
+	size_t max_header;		/* bytes of a part's headers; 0: 8K */
+	size_t max_field;		/* bytes of a text field; 0: 64K */
+	uint64_t max_file;		/* bytes of a file part; 0: none */
+};
+
+/*
+ * Parse a multipart/form-data body as it streams in (never held whole
+ * in memory).  RV_EINVAL: not multipart, or malformed (the request is
+ * marked bad: 400); RV_ETOOBIG: over a limit (413); else what a read
+ * or a callback returned.  lim may be NULL.
+ */
+RV_API int rv_multipart(struct rv_req *, const struct rv_multipart_cb *,
+    void *arg, const struct rv_multipart_limits *lim);
+
+/*
+ * The body parsed as JSON (jansson) or MessagePack, at most max bytes
+ * and depth levels of nesting (0: 64).  The value belongs to the
+ * request.  RV_ETOOBIG over a limit (413), RV_EINVAL if malformed
+ * (400), marking the request bad either way.
+ */
+RV_API int rv_body_json(struct rv_req *, size_t max, unsigned depth,
+    struct json_t **out);
+RV_API int rv_body_msgpack(struct rv_req *, size_t max, unsigned depth,
+    const struct msgpack_object **out);
+
+/*
+ * A client's file name made safe as one component of a path: its last
+ * '/' or '\\' component, bytes other than letters, digits, '.', '-'
+ * and '_' as '_', no leading dots, at most len - 1 bytes (at least 8),
+ * "upload" if nothing is left.  Never trust the name otherwise.
+ */
+RV_API int rv_filename_safe(const char *name, char *out, size_t len);
+/*
+ * The file name a request's Content-Disposition header hints at
+ * (filename* over filename), made safe as rv_filename_safe(); NULL if
+ * the header names none.  Per-request memory.
+ */
+RV_API const char *rv_upload_name(struct rv_req *);
+
+/* Declarative validation of query or form fields. */
+enum rv_check {
+	RV_CHECK_INT,		/* decimal integer in [min, max] */
+	RV_CHECK_NUMBER,	/* finite decimal number in [fmin, fmax] */
+	RV_CHECK_BOOL,		/* true/false, 1/0, yes/no, on/off */
+	RV_CHECK_STRING,	/* UTF-8, length in [min, max] code points,
+				   matching pattern (POSIX ERE) if set */
+	RV_CHECK_EMAIL,		/* local@domain.tld, at most max bytes */
+	RV_CHECK_UUID,		/* 8-4-4-4-12 hex digits */
+	RV_CHECK_DATE,		/* ISO 8601: YYYY-MM-DD, or a date-time */
+	RV_CHECK_ENUM		/* one of choices */
+};
+
+struct rv_field {
+	const char *name;
+	enum rv_check check;
+	int required;
+	long long min, max;		/* INT range; STRING/EMAIL length */
+	double fmin, fmax;		/* NUMBER range */
+	const char *pattern;		/* STRING */
+	const char *const *choices;	/* ENUM: NULL-terminated */
+};
+
+#define RV_FIELD_INT(n, lo, hi)	{ .name = (n), .check = RV_CHECK_INT, \
+	.min = (lo), .max = (hi) }
+#define RV_FIELD_NUMBER(n, lo, hi) { .name = (n), .check = RV_CHECK_NUMBER, \
+	.fmin = (lo), .fmax = (hi) }
+#define RV_FIELD_BOOL(n)	{ .name = (n), .check = RV_CHECK_BOOL }
+#define RV_FIELD_STRING(n, lo, hi, re) { .name = (n), \
+	.check = RV_CHECK_STRING, .min = (lo), .max = (hi), .pattern = (re) }
+#define RV_FIELD_EMAIL(n)	{ .name = (n), .check = RV_CHECK_EMAIL }
+#define RV_FIELD_UUID(n)	{ .name = (n), .check = RV_CHECK_UUID }
+#define RV_FIELD_DATE(n)	{ .name = (n), .check = RV_CHECK_DATE }
+#define RV_FIELD_ENUM(n, ch)	{ .name = (n), .check = RV_CHECK_ENUM, \
+	.choices = (ch) }
+
+enum rv_from {
+	RV_FROM_QUERY,
+	RV_FROM_FORM		/* rv_form(): urlencoded or multipart */
+};
+
+/*
+ * Check every field (all, not up to the first bad one).  RV_OK, or
+ * RV_EINVAL with the request marked bad: rv_open() then answers one
+ * 400 application/problem+json whose "errors" array lists each bad
+ * field as {"field": name, "reason": why}.
+ */
+RV_API int rv_validate(struct rv_req *, enum rv_from,
+    const struct rv_field *fields, size_t n);
+
+
+/* ------------------------------------------------------------------ */
 /* Embedding: a server of routes (the rivulet daemon is built on this) */
 
 struct rv_limits {
@@ -572,6 +744,12 @@ struct rv_limits {
 	unsigned long params_timeout_ms;	/* to receive a request's params */
 	unsigned long write_timeout_ms;	/* a client that reads nothing */
 	size_t thread_stack;	/* bytes of stack per handler thread */
+	/*
+	 * Bytes of a body streamed to its handler (rv_body_read) rather
+	 * than buffered: bodies over max_body, or of unknown length
+	 * (chunked), up to this; 413 beyond.  0: no streaming.
+	 */
+	size_t max_upload;
 	/* channels */
 	size_t channel_history;	/* items kept per channel for resuming */
 	unsigned long channel_history_age_ms;	/* and their age, 0: no bound */
@@ -623,6 +801,9 @@ struct rv_test_request {
 	size_t body_len;
 	int real_sleep;			/* 0: rv_sleep returns at once */
 	size_t leave_after;		/* client leaves after N items (0: never) */
+	/* Body as the runtime streams it (rv_body_read), not buffered: */
+	int body_chunked;		/* no CONTENT_LENGTH: chunked upload */
+	size_t body_chunk;		/* pieces of this size (0: 4096) */
 };
 
 struct rv_test_response {

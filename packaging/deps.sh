@@ -21,6 +21,11 @@ PKGS="$PKGS mandoc"
 PKGS="$PKGS debhelper dpkg-dev fakeroot lintian rpm cpio"
 # nginx: t_files_nginx.sh tests file delegation with X-Accel-Redirect
 PKGS="$PKGS nginx-light"
+# t_upload_apache.sh: Apache streams request bodies (chunked ones with
+# no CONTENT_LENGTH), which lighttpd spools
+PKGS="$PKGS apache2"
+# make fuzz / fuzz-smoke: libFuzzer comes with clang's runtime library
+PKGS="$PKGS clang libclang-rt-14-dev"
 
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
@@ -30,6 +35,7 @@ $SUDO apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
 	$SUDO systemctl disable --now lighttpd >/dev/null 2>&1 || true
 	$SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+	$SUDO systemctl disable --now apache2 >/dev/null 2>&1 || true
 fi
 # Nor should a packaged nginx hold port 80: t_files_nginx.sh runs its own.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

@@ -39,6 +39,9 @@ struct conn {
 	atomic_int		 gone;	/* client left or aborted */
 	int			 ended;	/* END_REQUEST sent */
 	int			 cut;	/* no END_REQUEST: close only */
+	/* A streamed body (FP_STREAM): read, not yet taken by the handler. */
+	struct rv_buf		 bodyq;
+	size_t			 bodyq_off;
 	/* The loop's, while it owns the connection: */
 	uint32_t		 events; /* epoll interest */
 	int			 tq;	/* timer queue, or TQ_NONE */

@@ -181,6 +181,14 @@ fcgi_init(struct fcgi_parser *p, size_t max_params, size_t max_body,
 	/* Checked before each add; the buffers' own limit is a backstop. */
 	p->params.max = max_params;
 	p->body.max = max_body;
+	p->clen = -1;
+}
+
+void
+fcgi_set_stream(struct fcgi_parser *p, size_t max)
+{
+
+	p->max_stream = max;
 }
 
 void
@@ -213,6 +221,10 @@ reset_input(struct fcgi_parser *p)
 	p->body.err = RV_OK;
 	p->reject = 0;
 	p->params_over = 0;
+	p->clen = -1;
+	p->streamed = 0;
+	p->data = NULL;
+	p->datalen = 0;
 }
 
 void
@@ -306,18 +318,28 @@ parse_length(const unsigned char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
-/* Params are complete: is the request acceptable as far as we can say? */
+/*
+ * Params are complete: is the request acceptable as far as we can say,
+ * and is its body buffered or streamed?  A known CONTENT_LENGTH over
+ * max_body is streamed when max_stream allows it (413 beyond); an
+ * unknown one (none or empty, with a Transfer-Encoding: the chunked
+ * uploads of Apache and nginx) is streamed and cut at max_stream.
+ * Without Transfer-Encoding a missing length is a GET's: buffered.
+ */
 static int
-judge_params(struct fcgi_parser *p)
+judge_params(struct fcgi_parser *p, int *stream)
 {
 	const unsigned char	*k, *v;
 	size_t			 kn, vn, off = 0;
 	uint64_t		 cl;
-	int			 r, seen = 0, status = 0;
+	int			 r, seen = 0, status = 0, te = 0;
 
+	*stream = 0;
 	if (p->params_over)
 		return 431;
 	while ((r = fcgi_param_next(p, &off, &k, &kn, &v, &vn)) == 1) {
+		if (kn == 22 && memcmp(k, "HTTP_TRANSFER_ENCODING", 22) == 0)
+			te = 1;
 		/* The first of duplicates counts, as rv_env() reads it. */
 		if (seen || kn != 14 || memcmp(k, "CONTENT_LENGTH", 14) != 0)
 			continue;
@@ -326,21 +348,31 @@ judge_params(struct fcgi_parser *p)
 			continue;	/* nginx sends it empty on a GET */
 		if (parse_length(v, vn, &cl) != 0)
 			status = 400;
-		else if (cl > p->max_body)
+		else if (cl > p->max_body && cl > p->max_stream)
 			status = 413;
+		else {
+			p->clen = (int64_t)cl;
+			*stream = cl > p->max_body;
+		}
 	}
-	return r < 0 ? 400 : status;
+	if (r < 0)
+		return 400;
+	if (status == 0 && p->clen < 0 && te && p->max_stream > p->max_body)
+		*stream = 1;
+	return status;
 }
 
 static enum fcgi_ev
 params(struct fcgi_parser *p, const struct fcgi_rec *r)
 {
+	int	 stream;
 
 	if (p->state != FP_PARAMS)
 		return FCGI_EV_NONE;	/* late, or no request: dropped */
 	if (r->len == 0) {
-		p->reject = judge_params(p);
-		p->state = p->reject != 0 ? FP_DRAIN : FP_STDIN;
+		p->reject = judge_params(p, &stream);
+		p->state = p->reject != 0 ? FP_DRAIN : stream ? FP_STREAM :
+		    FP_STDIN;
 		return FCGI_EV_PARAMS;
 	}
 	if (p->params_over)
@@ -354,6 +386,33 @@ params(struct fcgi_parser *p, const struct fcgi_rec *r)
 	    FCGI_EV_NONE : FCGI_EV_BAD;
 }
 
+/*
+ * A piece of a streamed body, passed on as it is.  Over max_stream or
+ * past a declared CONTENT_LENGTH: 413, and the rest is dropped.
+ */
+static enum fcgi_ev
+stream_rec(struct fcgi_parser *p, const struct fcgi_rec *r)
+{
+	uint64_t	 lim = p->clen >= 0 ? (uint64_t)p->clen : p->max_stream;
+
+	if (r->len == 0) {
+		p->state = FP_RUNNING;
+		/* Shorter than declared: the front server gave up. */
+		if (p->clen >= 0 && p->streamed != (uint64_t)p->clen)
+			p->reject = 400;
+		return FCGI_EV_STDIN;
+	}
+	if (r->len > lim - p->streamed) {
+		p->reject = p->clen >= 0 ? 400 : 413;
+		p->state = FP_DRAIN;
+		return FCGI_EV_STDIN;
+	}
+	p->streamed += r->len;
+	p->data = r->content;
+	p->datalen = r->len;
+	return FCGI_EV_DATA;
+}
+
 static enum fcgi_ev
 stdin_rec(struct fcgi_parser *p, const struct fcgi_rec *r)
 {
@@ -364,6 +423,8 @@ stdin_rec(struct fcgi_parser *p, const struct fcgi_rec *r)
 		fcgi_request_done(p);
 		return FCGI_EV_ENDED;
 	}
+	if (p->state == FP_STREAM)
+		return stream_rec(p, r);
 	if (p->state != FP_STDIN)
 		return FCGI_EV_NONE;	/* before the params end: dropped */
 	if (r->len == 0) {
@@ -394,6 +455,7 @@ abort_rec(struct fcgi_parser *p, struct rv_buf *out)
 			return FCGI_EV_BAD;
 		return FCGI_EV_ABORT;
 	case FP_RUNNING:
+	case FP_STREAM:
 		return FCGI_EV_ABORT;
 	default:
 		return FCGI_EV_NONE;	/* answered already */

@@ -80,6 +80,7 @@ enum fcgi_pstate {
 	FP_IDLE,	/* waiting for BEGIN_REQUEST */
 	FP_PARAMS,	/* reading PARAMS */
 	FP_STDIN,	/* reading the body */
+	FP_STREAM,	/* the handler runs and reads the body as it comes */
 	FP_RUNNING,	/* input complete: the response is being made */
 	FP_DRAIN,	/* answered early: the rest of its input is dropped */
 	FP_DONE		/* answered, not kept: nothing more is read */
@@ -90,11 +91,14 @@ enum fcgi_ev {
 			   FCGI_REPLY_MAX deep): read or send, then again */
 	FCGI_EV_BEGIN,	/* a request began (arm its deadline) */
 	FCGI_EV_PARAMS,	/* params complete; reject != 0: refuse it so */
-	FCGI_EV_STDIN,	/* body complete; reject 413: over max_body */
+	FCGI_EV_STDIN,	/* body complete; reject 413: over max_body (or
+			   max_stream while streaming) */
 	FCGI_EV_ABORT,	/* ABORT_REQUEST for the current request; before
 			   FP_RUNNING it is answered and over already */
 	FCGI_EV_ENDED,	/* all input of an early-answered request came */
-	FCGI_EV_BAD	/* not FastCGI: close the connection */
+	FCGI_EV_BAD,	/* not FastCGI: close the connection */
+	FCGI_EV_DATA	/* FP_STREAM: a piece of the body in data/datalen,
+			   valid until the caller moves its input */
 };
 
 struct fcgi_parser {
@@ -108,11 +112,24 @@ struct fcgi_parser {
 	unsigned		 max_conns;	/* for GET_VALUES */
 	struct rv_buf		 params;	/* raw pairs */
 	struct rv_buf		 body;		/* <= max_body */
+	/*
+	 * Streamed bodies (fcgi_set_stream): a body over max_body, or of
+	 * unknown length (chunked), up to max_stream, is not buffered:
+	 * the params end in FP_STREAM and STDIN records come back one by
+	 * one as FCGI_EV_DATA.  0: never streamed.
+	 */
+	size_t			 max_stream;
+	int64_t			 clen;		/* CONTENT_LENGTH, -1: none */
+	uint64_t		 streamed;	/* body bytes passed on */
+	const unsigned char	*data;		/* FCGI_EV_DATA */
+	size_t			 datalen;
 };
 
 RV_HIDDEN void	 fcgi_init(struct fcgi_parser *, size_t max_params,
 		    size_t max_body, unsigned max_conns);
 RV_HIDDEN void	 fcgi_free(struct fcgi_parser *);
+/* Stream bodies over max_body or of unknown length, up to max (0: off). */
+RV_HIDDEN void	 fcgi_set_stream(struct fcgi_parser *, size_t max);
 /*
  * Parse records from buf until one needs the caller's attention;
  * *used is what was consumed (keep the rest for the next call).

@@ -24,6 +24,7 @@ struct test_sink {
 	size_t				 delivered;
 	int				 finished;
 	int				 aborted;
+	size_t				 body_off;	/* streamed so far */
 };
 
 static int
@@ -75,6 +76,33 @@ ts_wait(struct rv_sink *sk, unsigned long ms)
 		while (nanosleep(&t, &t) == -1 && errno == EINTR)
 			continue;
 	}
+	return RV_OK;
+}
+
+/*
+ * A streamed body in pieces, as conn_read gives it: cut at max_upload
+ * when its length is unknown.
+ */
+static int
+ts_read(struct rv_sink *sk, void *buf, size_t len, size_t *got)
+{
+	struct test_sink		*ts = (struct test_sink *)sk;
+	const struct rv_test_request	*tr = ts->tr;
+	size_t				 n = tr->body_chunk ? tr->body_chunk :
+	    4096;
+
+	*got = 0;
+	if (client_left(ts))
+		return RV_EGONE;
+	if (n > tr->body_len - ts->body_off)
+		n = tr->body_len - ts->body_off;
+	if (n > len)
+		n = len;
+	if (n > ts->rq->srv->lim.max_upload - ts->body_off)
+		return RV_ETOOBIG;
+	memcpy(buf, (const char *)tr->body + ts->body_off, n);
+	ts->body_off += n;
+	*got = n;
 	return RV_OK;
 }
 
@@ -130,7 +158,9 @@ add_envs(struct rv_req *rq, const struct rv_test_request *tr)
 	ENV("REMOTE_ADDR", "127.0.0.1");
 	ENV("SERVER_PROTOCOL", "HTTP/1.1");
 	ENV("GATEWAY_INTERFACE", "CGI/1.1");
-	if (tr->body != NULL) {
+	if (tr->body != NULL && tr->body_chunked)
+		ENV("HTTP_TRANSFER_ENCODING", "chunked");
+	else if (tr->body != NULL) {
 		snprintf(num, sizeof(num), "%zu", tr->body_len);
 		ENV("CONTENT_LENGTH", num);
 	}
@@ -162,6 +192,37 @@ split_response(struct test_sink *ts, struct rv_test_response *res)
 	res->body[res->body_len] = '\0';
 	res->status = strncmp(p, "Status: ", 8) == 0 ? atoi(p + 8) : 200;
 	return RV_OK;
+}
+
+/*
+ * The body as the runtime would have it (fcgi.c judge_params): over
+ * max_body or chunked, streamed up to max_upload; a known length over
+ * both limits is 413 before any handler.  -1: answered.
+ */
+static int
+set_body(struct rv_req *rq, const struct rv_test_request *tr)
+{
+	const struct rv_limits	*l = &rq->srv->lim;
+	size_t			 n = tr->body != NULL ? tr->body_len : 0;
+
+	if (tr->body != NULL && tr->body_chunked && l->max_upload >
+	    l->max_body) {
+		rq->body_streamed = 1;
+		return 0;
+	}
+	if (n > l->max_body && n > l->max_upload) {
+		req_problem(rq, 413, NULL, "the request body (CONTENT_LENGTH) "
+		    "is over the server's limits (max_body, max_upload)",
+		    NULL);
+		return -1;
+	}
+	if (n > l->max_body) {
+		rq->body_streamed = 1;
+		return 0;
+	}
+	rq->body = tr->body;
+	rq->body_len = n;
+	return 0;
 }
 
 static void
@@ -204,17 +265,15 @@ rv_test_run(struct rv_server *srv, const struct rv_test_request *tr,
 	ts.sink.write = ts_write;
 	ts.sink.finish = ts_finish;
 	ts.sink.wait = ts_wait;
+	ts.sink.read = ts_read;
 	ts.tr = tr;
 	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return RV_ENOMEM;
 	ts.rq = rq;
 	if ((rc = req_init(rq, srv, &ts.sink)) == RV_OK &&
 	    (rc = add_envs(rq, tr)) == RV_OK &&
-	    (rc = req_finish_env(rq)) == RV_OK) {
-		rq->body = tr->body;
-		rq->body_len = tr->body != NULL ? tr->body_len : 0;
+	    (rc = req_finish_env(rq)) == RV_OK && set_body(rq, tr) == 0)
 		run_route(rq, res);
-	}
 	res->items_sent = ts.delivered;
 	req_free(rq);
 	free(rq);

@@ -122,6 +122,11 @@ struct rv_sink {
 	 * RV_EGONE when the client left, RV_ESHUTDOWN when stopping.
 	 */
 	int	(*wait)(struct rv_sink *, unsigned long ms);
+	/*
+	 * A streamed body (NULL: none): up to len bytes as they come;
+	 * RV_OK with *got == 0 at its end (body.c).
+	 */
+	int	(*read)(struct rv_sink *, void *, size_t len, size_t *got);
 };
 
 /* ------------------------------------------------------------------ */
@@ -212,6 +217,8 @@ struct rv_req {
 	int			 query_parsed;
 	const char		*body;
 	size_t			 body_len;
+	int			 body_streamed;	/* sink->read has it */
+	struct rv_input		*input;		/* input.h, on first use */
 	int			 bad_status;	/* 400 etc. recorded by accessors */
 	char			 bad[256];
 	int			 head_only;	/* HEAD: no body bytes */

@@ -50,6 +50,7 @@
 #define WRITE_SLICE_MS	250		/* a blocked write: see stop */
 #define DISCARD_MAX	(256 * 1024)	/* read before a close, max */
 #define SUB_HEARTBEAT_MS 30000		/* subscribers, with heartbeat 0 */
+#define BODYQ_MAX	(256 * 1024)	/* streamed body read ahead, max */
 
 struct tqueue {
 	struct conn	*head, *tail;	/* by deadline (one span) */
@@ -73,6 +74,7 @@ struct loopstate {
 static int	 conn_write(struct rv_sink *, const struct iovec *, int, int);
 static int	 conn_finish(struct rv_sink *, int);
 static int	 conn_wait(struct rv_sink *, unsigned long);
+static int	 conn_read(struct rv_sink *, void *, size_t, size_t *);
 static int	 conn_parse(struct rv_server *, struct conn *);
 
 int64_t
@@ -256,6 +258,8 @@ conn_write(struct rv_sink *sk, const struct iovec *in, int nin, int last)
 		/* Not DRAIN: a refused request's input still comes. */
 		if (c->fp.state == FP_RUNNING)
 			fcgi_request_done(&c->fp);
+		else if (c->fp.state == FP_STREAM)
+			c->fp.state = FP_DRAIN;	/* a body nobody reads */
 	}
 	return RV_OK;
 }
@@ -277,18 +281,36 @@ conn_finish(struct rv_sink *sk, int cut)
 /* ------------------------------------------------------------------ */
 /* Reading in a handler's thread                                       */
 
-/* Records that came while the handler runs: only a few matter. */
+static size_t
+body_backlog(const struct conn *c)
+{
+
+	return c->bodyq.len - c->bodyq_off;
+}
+
+/*
+ * Records that came while the handler runs: only a few matter, and
+ * the pieces of a streamed body.
+ */
 static void
 parse_running(struct conn *c)
 {
 	size_t		 used, off = 0;
 	enum fcgi_ev	 ev;
 
-	for (;;) {
+	/* A streamed body is read ahead BODYQ_MAX at most. */
+	while (c->fp.state != FP_STREAM || body_backlog(c) < BODYQ_MAX) {
 		ev = fcgi_feed(&c->fp, (unsigned char *)c->rbuf.p + off,
 		    c->rbuf.len - off, &used, &c->wbuf);
 		off += used;
-		if (ev == FCGI_EV_ABORT)
+		if (ev == FCGI_EV_DATA) {
+			if (buf_add(&c->bodyq, c->fp.data, c->fp.datalen) !=
+			    RV_OK) {
+				c->cut = 1;
+				atomic_store(&c->gone, 1);
+				break;
+			}
+		} else if (ev == FCGI_EV_ABORT)
 			atomic_store(&c->gone, 1);
 		else if (ev == FCGI_EV_BAD) {
 			logx(RV_LOG_WARN, "fd %d: not FastCGI: cutting the "
@@ -322,6 +344,9 @@ peer_input(struct conn *c)
 	int	 i;
 
 	for (i = 0; i < READS_PER_EVENT; i++) {
+		/* The handler has not taken what came of its body yet. */
+		if (c->fp.state == FP_STREAM && body_backlog(c) >= BODYQ_MAX)
+			return;
 		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
 			/* Out of memory: the request cannot go on. */
 			c->cut = 1;
@@ -377,6 +402,9 @@ conn_wait(struct rv_sink *sk, unsigned long ms)
 		pfd[0].events = POLLIN;
 		pfd[1].fd = c->fd;
 		pfd[1].events = POLLIN | POLLRDHUP;
+		/* A body read ahead to the full: only a hang-up now. */
+		if (c->fp.state == FP_STREAM && body_backlog(c) >= BODYQ_MAX)
+			pfd[1].events = 0;
 		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
 		nfd = c->ended || c->cut ? 1 : 2;
 		/* A subscribed handler: channel items wake its waits. */
@@ -392,10 +420,87 @@ conn_wait(struct rv_sink *sk, unsigned long ms)
 		if (n > 0 && nfd == 3 && pfd[2].revents != 0 &&
 		    (rc = hub_drain_inbox(sb)) != RV_OK)
 			return rc;
-		if (n > 0 && nfd >= 2 && pfd[1].revents != 0)
-			peer_input(c);
-		else if (n == 0 && left <= INT_MAX)
+		if (n > 0 && nfd >= 2 && pfd[1].revents != 0) {
+			if (pfd[1].events == 0)	/* hung up, body unread */
+				atomic_store(&c->gone, 1);
+			else
+				peer_input(c);
+		} else if (n == 0 && left <= INT_MAX)
 			return RV_OK;
+	}
+}
+
+/* Give the handler what came of its body. */
+static size_t
+body_take(struct conn *c, void *buf, size_t len)
+{
+	size_t	 n = body_backlog(c);
+
+	if (n > len)
+		n = len;
+	memcpy(buf, c->bodyq.p + c->bodyq_off, n);
+	if ((c->bodyq_off += n) == c->bodyq.len)
+		c->bodyq.len = c->bodyq_off = 0;
+	else if (c->bodyq_off >= BODYQ_MAX) {
+		memmove(c->bodyq.p, c->bodyq.p + c->bodyq_off,
+		    c->bodyq.len - c->bodyq_off);
+		c->bodyq.len -= c->bodyq_off;
+		c->bodyq_off = 0;
+	}
+	return n;
+}
+
+/*
+ * The sink's read, in the handler's thread: the streamed body as it
+ * comes.  A front server that sends nothing of it for params_timeout
+ * is given up on (RV_EIO); a stopping server lets an upload go on
+ * through its grace period.
+ */
+static int
+conn_read(struct rv_sink *sk, void *buf, size_t len, size_t *got)
+{
+	struct conn	*c = (struct conn *)sk;
+	struct pollfd	 pfd;
+	int64_t		 tmo = (int64_t)c->srv->lim.params_timeout_ms;
+	int64_t		 stall = now_ms();
+	size_t		 before;
+
+	*got = 0;
+	for (;;) {
+		if (body_backlog(c) > 0) {
+			*got = body_take(c, buf, len);
+			return RV_OK;
+		}
+		if (c->fp.reject != 0)
+			return c->fp.reject == 413 ? RV_ETOOBIG : RV_EINVAL;
+		if (c->ended)
+			return RV_ECLOSED;
+		if (c->fp.state != FP_STREAM)
+			return RV_OK;	/* the end of the body */
+		if (atomic_load(&c->gone))
+			return RV_EGONE;
+		if (c->cut)
+			return RV_EIO;
+		if (atomic_load(&c->srv->stopping) > 1)
+			return RV_ESHUTDOWN;
+		before = c->fp.streamed;
+		if (c->rbuf.len > 0)
+			parse_running(c);
+		if (c->fp.streamed != before || c->fp.state != FP_STREAM)
+			continue;
+		if (now_ms() - stall >= tmo) {
+			logx(RV_LOG_WARN, "fd %d: no request body for %lld ms "
+			    "(params_timeout): giving up", c->fd,
+			    (long long)tmo);
+			return RV_EIO;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN | POLLRDHUP;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, WRITE_SLICE_MS) > 0)
+			peer_input(c);
+		if (c->fp.streamed != before)
+			stall = now_ms();
 	}
 }
 
@@ -412,10 +517,12 @@ conn_new(struct rv_server *srv, int fd)
 	c->sink.write = conn_write;
 	c->sink.finish = conn_finish;
 	c->sink.wait = conn_wait;
+	c->sink.read = conn_read;
 	c->fd = fd;
 	c->srv = srv;
 	fcgi_init(&c->fp, srv->lim.max_params, srv->lim.max_body,
 	    srv->lim.max_handlers);
+	fcgi_set_stream(&c->fp, srv->lim.max_upload);
 	/* A partial record and one read, at most: parsing empties it. */
 	c->rbuf.max = FCGI_HDR + FCGI_MAXDATA + 255 + READ_CHUNK;
 	atomic_init(&c->gone, 0);
@@ -460,6 +567,7 @@ conn_free(struct conn *c)
 	fcgi_free(&c->fp);
 	buf_free(&c->rbuf);
 	buf_free(&c->wbuf);
+	buf_free(&c->bodyq);
 	free(c);
 }
 
@@ -665,7 +773,8 @@ params_done(struct rv_server *srv, struct conn *c)
 		    "headers are over max_params", NULL);
 	case 413:
 		return answer(srv, c, 413, "the request body (CONTENT_LENGTH) "
-		    "is over max_body", NULL);
+		    "is over the server's limits (max_body, max_upload)",
+		    NULL);
 	default:
 		return answer(srv, c, 400, "malformed FastCGI parameters or "
 		    "CONTENT_LENGTH", NULL);
@@ -680,8 +789,11 @@ dispatch(struct rv_server *srv, struct conn *c)
 	struct rv_req		*rq = c->rq;
 	char			 allow[128], extra[160];
 
-	rq->body = c->fp.body.p;
-	rq->body_len = c->fp.body.len;
+	/* A streamed body is read by the handler (conn_read). */
+	c->bodyq.len = c->bodyq_off = 0;
+	rq->body_streamed = c->fp.state == FP_STREAM;
+	rq->body = rq->body_streamed ? NULL : c->fp.body.p;
+	rq->body_len = rq->body_streamed ? 0 : c->fp.body.len;
 	atomic_fetch_add(&srv->n_requests, 1);
 	/* A malformed request (no method, a NUL in a param) runs nothing. */
 	if (rq->bad_status != 0)
@@ -726,7 +838,10 @@ conn_event(struct rv_server *srv, struct conn *c, enum fcgi_ev ev)
 		tq_put(srv->loop, c, TQ_REQUEST);
 		return 0;
 	case FCGI_EV_PARAMS:
-		return params_done(srv, c);
+		if (params_done(srv, c) != 0)
+			return -1;
+		/* A body to stream: the handler runs as it comes. */
+		return c->fp.state == FP_STREAM ? dispatch(srv, c) : 0;
 	case FCGI_EV_STDIN:
 		if (c->fp.reject != 0)
 			return answer(srv, c, 413, "the request body is over "
@@ -851,9 +966,15 @@ conn_release(struct rv_server *srv, struct conn *c)
 	struct loopstate	*L;
 	uint64_t		 one = 1;
 
-	/* Only a kept connection whose response ended cleanly goes back. */
+	/*
+	 * Only a kept connection whose response ended cleanly goes back,
+	 * or one whose streamed body is still coming (FP_DRAIN): closing
+	 * on a peer that still sends makes it fail the whole request
+	 * (Apache answers 503), so the loop reads the rest and drops it.
+	 */
 	if (!c->ended || c->cut || atomic_load(&c->gone) ||
-	    c->fp.state != FP_IDLE || atomic_load(&srv->stopping)) {
+	    (c->fp.state != FP_IDLE && c->fp.state != FP_DRAIN) ||
+	    atomic_load(&srv->stopping)) {
 		conn_free(c);
 		return;
 	}
@@ -1042,7 +1163,7 @@ take_done(struct rv_server *srv)
 			conn_close(srv, c);
 			continue;
 		}
-		tq_put(L, c, TQ_KEEP);
+		tq_put(L, c, c->fp.state == FP_DRAIN ? TQ_CLOSE : TQ_KEEP);
 		/* Bytes its handler read past the request are parsed now. */
 		if (c->rbuf.len > 0)
 			(void)conn_parse(srv, c);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "input.h"
 
 static const struct {
 	int		 code;
@@ -151,6 +152,17 @@ problem_render(struct rv_buf *head, struct rv_buf *body, int status,
     const char *title, const char *detail, const char *extra)
 {
 
+	return problem_render_ext(head, body, status, title, detail, extra,
+	    NULL);
+}
+
+/* As problem_render, with members: more JSON members, made by us. */
+int
+problem_render_ext(struct rv_buf *head, struct rv_buf *body, int status,
+    const char *title, const char *detail, const char *extra,
+    const char *members)
+{
+
 	if (status < 100 || status > 599)
 		status = 500;
 	buf_printf(head, "Status: %d %s\r\n", status, http_reason(status));
@@ -171,6 +183,10 @@ problem_render(struct rv_buf *head, struct rv_buf *body, int status,
 		buf_puts(body, ",\"detail\":");
 		put_jstr(body, detail);
 	}
+	if (members != NULL && *members != '\0') {
+		buf_putc(body, ',');
+		buf_puts(body, members);
+	}
 	buf_puts(body, "}\n");
 	return head->err != RV_OK ? head->err : body->err;
 }
@@ -184,14 +200,22 @@ int
 req_problem(struct rv_req *rq, int status, const char *title,
     const char *detail, const char *extra)
 {
+
+	return req_problem_ext(rq, status, title, detail, extra, NULL);
+}
+
+int
+req_problem_ext(struct rv_req *rq, int status, const char *title,
+    const char *detail, const char *extra, const char *members)
+{
 	struct rv_buf	 h = { 0 }, b = { 0 };
 	struct iovec	 iov[2];
 	int		 rc, n = 1;
 
 	if (status < 100 || status > 599)
 		status = 500;
-	if ((rc = problem_render(&h, &b, status, title, detail, extra)) ==
-	    RV_OK) {
+	if ((rc = problem_render_ext(&h, &b, status, title, detail, extra,
+	    members)) == RV_OK) {
 		iov[0].iov_base = h.p;
 		iov[0].iov_len = h.len;
 		if (b.len > 0 && !rq->head_only) {

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "input.h"
 
 static atomic_uint next_id;
 
@@ -150,6 +151,7 @@ void
 req_free(struct rv_req *rq)
 {
 
+	input_free(rq);
 	buf_free(&rq->stream.out);
 	buf_free(&rq->stream.head);
 	arena_reset(&rq->stream.scratch);
@@ -199,68 +201,25 @@ pct_decode(char *dst, const char *src, size_t n, int plus, size_t *outlen)
 	return 0;
 }
 
-static int
-query_push(struct rv_req *rq, char *k, char *v, size_t *cap)
-{
-	struct rv_kv	*q;
-
-	if (rq->nquery == *cap) {
-		*cap = *cap == 0 ? 8 : *cap * 2;
-		if ((q = arena_alloc(&rq->arena, *cap * sizeof(*q))) == NULL)
-			return RV_ENOMEM;
-		if (rq->nquery > 0)
-			memcpy(q, rq->query, rq->nquery * sizeof(*q));
-		rq->query = q;
-	}
-	rq->query[rq->nquery].key = k;
-	rq->query[rq->nquery++].val = v;
-	return RV_OK;
-}
-
 /*
- * The query string, split on '&' only (';' is data, as in WHATWG URL
- * forms), '+' read as a space, percent-escapes decoded.  A pair with
- * a bad escape (%zz, a cut %4, %00) or that does not decode to UTF-8
- * is skipped, and the request is marked 400: a handler that opens its
- * stream then answers with a problem saying so.
+ * The query string (parse_query.c).  A pair with a bad escape or that
+ * does not decode to UTF-8 is skipped, and the request is marked 400:
+ * a handler that opens its stream then answers with a problem saying
+ * so.
  */
 static void
 parse_query(struct rv_req *rq)
 {
-	const char	*p = rq->query_string, *amp, *eq;
-	size_t		 n, kn, kl, vl, cap = 0;
-	char		*k, *v;
+	int	 rc;
 
 	rq->query_parsed = 1;
-	for (; p != NULL && *p != '\0'; p = amp != NULL ? amp + 1 : p + n) {
-		amp = strchr(p, '&');
-		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
-		if (n == 0)
-			continue;
-		eq = memchr(p, '=', n);
-		kn = eq != NULL ? (size_t)(eq - p) : n;
-		k = arena_alloc(&rq->arena, kn + 1);
-		v = arena_alloc(&rq->arena, n - kn + 1);
-		if (k == NULL || v == NULL)
-			goto nomem;
-		if (pct_decode(k, p, kn, 1, &kl) != 0 ||
-		    pct_decode(v, eq != NULL ? eq + 1 : "", eq != NULL ?
-		    n - kn - 1 : 0, 1, &vl) != 0) {
-			req_mark_bad(rq, 400, "the query string has an invalid "
-			    "percent-escape");
-			continue;
-		}
-		if (!utf8_valid(k, kl) || !utf8_valid(v, vl)) {
-			req_mark_bad(rq, 400, "the query string does not "
-			    "decode to UTF-8");
-			continue;
-		}
-		if (query_push(rq, k, v, &cap) != RV_OK)
-			goto nomem;
-	}
-	return;
-nomem:
-	req_mark_bad(rq, 503, "out of memory reading the query string");
+	rc = urlenc_parse(&rq->arena, rq->query_string,
+	    strlen(rq->query_string), SIZE_MAX, &rq->query, &rq->nquery);
+	if (rc == RV_EINVAL)
+		req_mark_bad(rq, 400, "the query string has an invalid "
+		    "percent-escape or does not decode to UTF-8");
+	else if (rc != RV_OK)
+		req_mark_bad(rq, 503, "out of memory reading the query string");
 }
 
 /* The first value of key: "?a=1&a=2" reads a as "1". */
@@ -277,6 +236,16 @@ rv_query(struct rv_req *rq, const char *key, const char *def)
 		if (strcmp(rq->query[i].key, key) == 0)
 			return rq->query[i].val;
 	return def;
+}
+
+size_t
+rv_query_values(struct rv_req *rq, const char *key, const char **vals,
+    size_t max)
+{
+
+	if (!rq->query_parsed)
+		parse_query(rq);
+	return kv_values(rq->query, rq->nquery, key, vals, max);
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "channel.h"
+#include "input.h"
 #include "conn.h"
 
 #define MAX_HANDLERS_LIMIT	100000
@@ -46,6 +47,7 @@ rv_server_new(void)
 	srv->lim.channel_slow = RV_SLOW_DROP;
 	srv->lim.max_subscribers = 20000;
 	srv->lim.max_channel_subscribers = 0;
+	srv->lim.max_upload = 1024 * 1024 * 1024;
 	atomic_init(&srv->stopping, 0);
 	atomic_init(&srv->n_requests, 0);
 	atomic_init(&srv->n_gone, 0);

@@ -12,6 +12,7 @@
 
 #include "internal.h"
 #include "channel.h"
+#include "input.h"
 
 static struct rv_req *
 stream_req(struct rv_stream *s)
@@ -106,8 +107,10 @@ rv_open(struct rv_req *rq, const char *offer)
 	now(&s->last_write);
 	fmt = rv_query(rq, "format", NULL);
 	if (rq->bad_status != 0) {
-		req_problem(rq, rq->bad_status, http_reason(rq->bad_status),
-		    rq->bad, NULL);
+		/* Validation errors (validate.c) go with it, one a field. */
+		req_problem_ext(rq, rq->bad_status, http_reason(rq->bad_status),
+		    rq->bad, NULL, rq->input != NULL &&
+		    rq->input->errors.len > 0 ? rq->input->errors.p : NULL);
 		s->state = SS_CLOSED;
 		return s;
 	}

@@ -39,7 +39,7 @@ struct ctx {
 enum kind {
 	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
 	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW, K_CHANNELS, K_DELEGATE,
-	K_TOKENS, K_GUARD, K_TOKFILE
+	K_TOKENS, K_GUARD, K_TOKFILE, K_DIR
 };
 
 struct key {
@@ -82,6 +82,8 @@ static const struct key keys[] = {
 	{ "bearer_tokens",	K_TOKENS, 0, 0, 0 },
 	{ "bearer_token_file",	K_TOKFILE, AT(token_file), 0, 0 },
 	{ "guard",		K_GUARD, 0, 0, 0 },	/* repeatable */
+	{ "max_upload",		K_SIZE,	L(max_upload), 0, SIZE_MAX },
+	{ "upload_dir",		K_DIR,	AT(upload_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -289,6 +291,8 @@ set_string(struct ctx *x, struct config *c, const struct key *k,
 	    strncmp(v, "redis://", 8) != 0)
 		return fail(x, "channels: must be embedded or "
 		    "redis://HOST[:PORT]/");
+	if (k->kind == K_DIR && v[0] != '/')
+		return fail(x, "%s: must be an absolute path", k->name);
 	if ((*dst = strdup(v)) == NULL)
 		return fail(x, "out of memory");
 	if (k->kind == K_LISTEN)
@@ -442,6 +446,7 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 		c->lim.channel_slow = v[0] == 'd' ? RV_SLOW_DROP : RV_SLOW_SKIP;
 		return 0;
 	case K_LISTEN: case K_PATH: case K_MOUNT: case K_CHANNELS:
+	case K_DIR:
 		return set_string(x, c, k, v);
 	case K_TOKFILE:
 		c->token_file_line = x->line;
@@ -708,6 +713,7 @@ config_free(struct config *c)
 		free(c->guards[i].glob);
 	}
 	free(c->guards);
+	free(c->upload_dir);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -24,6 +24,7 @@ struct config {
 	size_t		 nmodules;
 	char		*mount;
 	char		*channels;	/* NULL: embedded; redis://H:P/ */
+	char		*upload_dir;	/* uploads of the demo handlers */
 	enum rv_log_level log_level;	/* RV_LOG_INFO */
 	struct rv_limits lim;
 	unsigned long	 seen;		/* keys given: a bit each */

@@ -262,6 +262,12 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 	rv_set_log_level(c->log_level);
 	if (apply_files(r, file, err, errlen) != 0)
 		return -1;
+	/* Settings modules read with rv_setting(). */
+	if (rv_server_setting(r->srv, "upload_dir", c->upload_dir != NULL ?
+	    c->upload_dir : "/tmp") != RV_OK) {
+		snprintf(err, errlen, "%s: out of memory", file);
+		return -1;
+	}
 	if (c->mount != NULL && rv_server_mount(r->srv, c->mount) != RV_OK) {
 		snprintf(err, errlen, "%s: mount '%s' refused", file,
 		    c->mount);

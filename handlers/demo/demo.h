@@ -32,6 +32,12 @@ int	 demo_download(struct rv_req *);
 int	 demo_filestream(struct rv_req *);
 int	 demo_protected_stream(struct rv_req *);
 
+/* upload.c */
+int	 demo_upload_bytestream(struct rv_req *);
+int	 demo_upload_filestream(struct rv_req *);
+int	 demo_validate(struct rv_req *);
+int	 demo_echo(struct rv_req *);
+
 extern const struct rv_encoder demo_xml_encoder;
 
 /* live.c: one thread publishing the dashboard and the stock prices. */

@@ -16,6 +16,11 @@ static const struct rv_route routes[] = {
 	/* Dioxus */
 	RV_GET("/api/test_stream", demo_text_stream),
 	RV_GET("/api/json_stream", demo_json_stream),
+	RV_POST("/api/upload_as_bytestream", demo_upload_bytestream),
+	RV_POST("/api/upload_as_file_stream", demo_upload_filestream),
+	RV_GET("/api/validate", demo_validate),
+	RV_POST("/api/validate", demo_validate),
+	RV_POST("/api/echo", demo_echo),
 	/* Oxian */
 	RV_GET("/stream", demo_basic_stream),
 	RV_GET("/data-stream", demo_data_stream),

@@ -27,6 +27,16 @@ standard library only).  It prints one line saying what came back:
                           waits S seconds, then "closed K of N"
   big-params KIB          a GET with KIB KiB of params
   body-too-big            CONTENT_LENGTH of 64 MiB
+  body-hangup             GET /api/test_stream with a chunked body it
+                          never reads: send until blocked, read the
+                          head, close: "closed" once sent
+  body-stall S            a chunked upload that stops after 1000 bytes:
+                          "status N TYPE end P after T" (T: seconds)
+  chunked N [K]           POST N bytes to /api/upload_as_bytestream
+                          without CONTENT_LENGTH (Transfer-Encoding:
+                          chunked, as Apache sends it) in 32 KiB
+                          records, K times on one kept connection:
+                          "status N TYPE end P BODY" a request
   two-begins              a second BEGIN_REQUEST while one runs:
                           "second end P" (P: protocolStatus)
   keep                    two requests on one FCGI_KEEP_CONN connection
@@ -226,6 +236,51 @@ def main():
         request(s, env("/data-stream?count=1",
                        HTTP_X_BIG="x" * (int(args[0]) * 1024)))
         report(*read_all(s))
+    elif case == "chunked":
+        n, times = int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 1
+        e = env("/api/upload_as_bytestream", REQUEST_METHOD="POST",
+                HTTP_TRANSFER_ENCODING="chunked")
+        del e["CONTENT_LENGTH"]
+        for _ in range(times):
+            s.sendall(begin(1, 1 if times > 1 else 0) +
+                      rec(PARAMS, 1, params(e)) + rec(PARAMS, 1))
+            chunk = bytes(range(256)) * 128
+            try:
+                for off in range(0, n, len(chunk)):
+                    s.sendall(rec(STDIN, 1, chunk[:min(len(chunk), n - off)]))
+                s.sendall(rec(STDIN, 1))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            out, end = read_all(s)
+            status, ctype, body = split_response(out)
+            print("status %s %s end %s %s" % (status, ctype, end,
+                                              body.decode().strip()))
+    elif case == "body-hangup":
+        e = env("/api/test_stream", HTTP_TRANSFER_ENCODING="chunked")
+        del e["CONTENT_LENGTH"]
+        s.sendall(begin() + rec(PARAMS, 1, params(e)) + rec(PARAMS, 1))
+        s.settimeout(0.5)
+        try:
+            for _ in range(200):
+                s.sendall(rec(STDIN, 1, b"x" * 32768))
+        except socket.timeout:
+            pass
+        s.settimeout(5)
+        s.recv(100)
+        s.close()
+        print("closed")
+    elif case == "body-stall":
+        e = env("/api/upload_as_bytestream", REQUEST_METHOD="POST",
+                HTTP_TRANSFER_ENCODING="chunked")
+        del e["CONTENT_LENGTH"]
+        s.settimeout(float(sys.argv[3]))
+        t0 = time.monotonic()
+        s.sendall(begin() + rec(PARAMS, 1, params(e)) + rec(PARAMS, 1) +
+                  rec(STDIN, 1, b"x" * 1000))
+        out, end = read_all(s)
+        status, ctype, _ = split_response(out)
+        print("status %s %s end %s after %.0f" % (status, ctype, end,
+                                                  time.monotonic() - t0))
     elif case == "body-too-big":
         request(s, env("/data-stream", CONTENT_LENGTH=str(64 << 20),
                        REQUEST_METHOD="POST"))

@@ -4,7 +4,7 @@
 # straight on rivulet's socket (fcgi_send.py); rivulet survives it all.
 . "$(dirname "$0")/lib.sh"
 F="python3 $TI/fcgi_send.py $T/riv.sock"
-start_rivulet "params_timeout = 1s" "max_params = 2K" "max_body = 1M"
+start_rivulet "params_timeout = 1s" "max_params = 2K" "max_body = 1M" "max_upload = 32M"
 start_lighttpd
 
 # problem NAME: "status title" from a problem+json body (or the error)
@@ -67,7 +67,11 @@ check_re "raw: PARAMS before BEGIN: no answer" "$($F params-before-begin)" '^(ig
 check_re "raw: a truncated record header, then EOF: closed" "$($F truncated-header 3)" '^closed after'
 check_re "raw: a truncated record, then EOF: closed" "$($F truncated-record 3)" '^closed after'
 check "raw: params over max_params: 431 on STDOUT" "$($F big-params 4)" "status 431 application/problem+json end 0"
-check "raw: body over max_body: 413" "$($F body-too-big)" "status 413 application/problem+json end 0"
+check "raw: body over max_upload: 413" "$($F body-too-big)" "status 413 application/problem+json end 0"
+# A streamed body that stops coming: the handler's read gives up after
+# params_timeout (1 s here) and it answers 408.
+check_re "raw: a streamed body that stalls: 408 after params_timeout" \
+    "$($F body-stall 10)" '^status 408 application/problem\+json end 0 after [1-4]$'
 check "raw: a second BEGIN while one runs: FCGI_CANT_MPX_CONN" "$($F two-begins)" "second end 1"
 check "raw: two requests on a kept connection" "$($F keep)" "200/0 200/0"
 check_re "raw: FCGI_GET_VALUES answered, no multiplexing" "$($F values)" 'FCGI_MPXS_CONNS=0'

@@ -24,7 +24,7 @@ null_wait(struct rv_sink *s, unsigned long ms)
 	(void)s; (void)ms;
 	return RV_OK;
 }
-static struct rv_sink null_sink = { null_write, null_finish, null_wait };
+static struct rv_sink null_sink = { null_write, null_finish, null_wait, NULL };
 
 /* env: "KEY=value" strings, NULL-terminated */
 static void

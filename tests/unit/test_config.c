@@ -171,6 +171,13 @@ START_TEST(sizes_and_durations)
 	ck_assert_uint_eq(c.lim.thread_stack, 0);
 	config_free(&c);
 
+	good("max_upload = 2G\nupload_dir = \"/srv/up loads\"\n", &c);
+	ck_assert_uint_eq(c.lim.max_upload, 2ULL << 30);
+	ck_assert_str_eq(c.upload_dir, "/srv/up loads");
+	config_free(&c);
+	bad("upload_dir = up\n", "upload_dir: must be an absolute path");
+	bad("max_upload = 1T\n", "max_upload: '1T' is not a size");
+
 	good("heartbeat = 0\nwrite_timeout = 0\nparams_timeout = 1ms\n", &c);
 	ck_assert_uint_eq(c.lim.heartbeat_ms, 0);
 	ck_assert_uint_eq(c.lim.write_timeout_ms, 0);

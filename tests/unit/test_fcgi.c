@@ -142,7 +142,7 @@ took_request(struct run *r)
 static void
 feed(struct run *r, const unsigned char *b, size_t n)
 {
-	static const char	 code[] = "-BPSAEX";
+	static const char	 code[] = "-BPSAEXD";
 	enum fcgi_ev		 ev;
 	size_t			 used, l;
 
@@ -151,6 +151,11 @@ feed(struct run *r, const unsigned char *b, size_t n)
 	for (;;) {
 		ev = fcgi_feed(&r->p, r->pend, r->plen, &used, &r->out);
 		ck_assert_uint_le(used, r->plen);
+		if (ev == FCGI_EV_DATA) {	/* valid until the move */
+			l = strlen(r->body);
+			snprintf(r->body + l, sizeof(r->body) - l, "%.*s/",
+			    (int)r->p.datalen, r->p.data);
+		}
 		memmove(r->pend, r->pend + used, r->plen - used);
 		r->plen -= used;
 		if (ev == FCGI_EV_NONE)
@@ -612,6 +617,86 @@ START_TEST(body_over_limit)
 }
 END_TEST
 
+/* A streamed body: params end in FP_STREAM, pieces come one by one. */
+static const char *
+stream_verdict(const char *cl, const char *te, const char *const *pieces,
+    size_t max_stream, char *body, size_t bodylen)
+{
+	static struct bytes	 in;
+	static struct run	 r;
+	static char		 ev[sizeof(r.ev)];
+	const char		*env[6] = { NULL };
+	int			 i = 0;
+
+	if (cl != NULL) {
+		env[i++] = "CONTENT_LENGTH";
+		env[i++] = cl;
+	}
+	if (te != NULL) {
+		env[i++] = "HTTP_TRANSFER_ENCODING";
+		env[i++] = te;
+	}
+	in.len = 0;
+	put_request(&in, 1, 1, env, 100, NULL);
+	in.len -= FCGI_HDR;	/* the empty STDIN comes after the pieces */
+	for (; *pieces != NULL; pieces++)
+		put_rec(&in, FCGI_STDIN, 1, *pieces, strlen(*pieces), 1);
+	put_rec(&in, FCGI_STDIN, 1, NULL, 0, 0);
+	run_init(&r, 1024, 10);
+	fcgi_set_stream(&r.p, max_stream);
+	feed(&r, in.b, in.len);
+	snprintf(ev, sizeof(ev), "%s", r.ev);
+	ck_assert_uint_lt(strlen(r.body), bodylen);
+	memcpy(body, r.body, strlen(r.body) + 1);
+	ck_assert_uint_eq(r.p.body.len, 0);	/* nothing was buffered */
+	run_free(&r);
+	return ev;
+}
+
+START_TEST(streamed_bodies)
+{
+	static const char *const p20[] = { "0123456789", "abcdefghij", NULL };
+	static const char *const p25[] = { "0123456789", "abcdefghij",
+	    "12345", NULL };
+	static const char *const p15[] = { "0123456789", "abcde", NULL };
+	static const char *const none[] = { NULL };
+	char	 body[256];
+
+	/* Over max_body, under max_stream: streamed, piece by piece. */
+	ck_assert_str_eq(stream_verdict("20", NULL, p20, 100, body,
+	    sizeof(body)), "BP0DDS0");
+	ck_assert_str_eq(body, "0123456789/abcdefghij/|");
+	/* Over both: 413 before any handler. */
+	ck_assert_str_eq(stream_verdict("101", NULL, p20, 100, body,
+	    sizeof(body)), "BP413E");
+	/* No streaming: as before. */
+	ck_assert_str_eq(stream_verdict("20", NULL, p20, 0, body,
+	    sizeof(body)), "BP413E");
+	/* Longer than declared: 400, the rest dropped. */
+	ck_assert_str_eq(stream_verdict("20", NULL, p25, 100, body,
+	    sizeof(body)), "BP0DDS400E");
+	/* Shorter than declared: the end says 400. */
+	ck_assert_str_eq(stream_verdict("20", NULL, p15, 100, body,
+	    sizeof(body)), "BP0DDS400");
+	/* Chunked, no length (Apache), or an empty one (nginx). */
+	ck_assert_str_eq(stream_verdict(NULL, "chunked", p25, 100, body,
+	    sizeof(body)), "BP0DDDS0");
+	ck_assert_str_eq(body, "0123456789/abcdefghij/12345/|");
+	ck_assert_str_eq(stream_verdict("", "chunked", p20, 100, body,
+	    sizeof(body)), "BP0DDS0");
+	/* Chunked growing over max_stream: 413 at the piece that does. */
+	ck_assert_str_eq(stream_verdict(NULL, "chunked", p25, 22, body,
+	    sizeof(body)), "BP0DDS413E");
+	ck_assert_str_eq(body, "0123456789/abcdefghij/");
+	/* No length and no Transfer-Encoding: a GET, buffered. */
+	ck_assert_str_eq(stream_verdict(NULL, NULL, none, 100, body,
+	    sizeof(body)), "BP0S0");
+	/* A small known length stays buffered. */
+	ck_assert_str_eq(stream_verdict("5", NULL, none, 100, body,
+	    sizeof(body)), "BP0S0");
+}
+END_TEST
+
 START_TEST(abort_request)
 {
 	static struct bytes	 in;
@@ -818,6 +903,7 @@ main(void)
 	tcase_add_test(tp, params_over_limit);
 	tcase_add_test(tp, content_length);
 	tcase_add_test(tp, body_over_limit);
+	tcase_add_test(tp, streamed_bodies);
 	tcase_add_test(tp, abort_request);
 	tcase_add_test(tp, reply_flood_pauses);
 	tcase_add_test(tp, done_reads_nothing);

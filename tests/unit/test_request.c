@@ -564,7 +564,7 @@ keep_finish(struct rv_sink *s, int cut)
 
 START_TEST(problem_to_sink)
 {
-	struct keep_sink k = { { keep_write, keep_finish, null_wait },
+	struct keep_sink k = { { keep_write, keep_finish, null_wait, NULL },
 	    { 0 }, 0, 0 };
 	const char	*get[] = { "REQUEST_METHOD=GET", "PATH_INFO=/x", NULL };
 	const char	*head[] = { "REQUEST_METHOD=HEAD", "PATH_INFO=/x",
