@@ -105,6 +105,19 @@ cat_ headf -i -n 1 -F ndjson "$S" /api/json_stream
 check_re "-i over FastCGI: status and headers" "$(head -n 1 "$T/headf.out")" \
     '^\{"status":200,"headers":\{.*"Content-Type":"application/x-ndjson"'
 
+# /events resumes after a Last-Event-ID; 204 when there is nothing more.
+ids() { py 'import json, sys
+print(" ".join(str(json.loads(l).get("id")) for l in open(sys.argv[1])))' "$T/$1.out"; }
+cat_ resume -H "Last-Event-ID: msg-7" "$S" "/events?interval_ms=10"
+check "Last-Event-ID: msg-7: msg-8 on" "$(x resume) $(ids resume)" "0 msg-8 msg-9 msg-10"
+cat_ resumed -i -H "Last-Event-ID: msg-10" "$U/events"
+check "Last-Event-ID: msg-10: 204, no items" "$(x resumed) $(wc -l <"$T/resumed.out" | tr -d ' ') $(py '
+import json, sys; print(json.loads(open(sys.argv[1]).readline())["status"])' "$T/resumed.out")" "0 1 204"
+cat_ cut "$S" "/events?interval_ms=10&cut_after=3"
+check "cut_after=3: three events" "$(ids cut)" "msg-1 msg-2 msg-3"
+cat_ cut2 -H "Last-Event-ID: msg-3" "$U/events?interval_ms=10&cut_after=3"
+check "cut_after=3 after msg-3: the next three" "$(ids cut2)" "msg-4 msg-5 msg-6"
+
 # Statuses and error items.
 cat_ nope -i "$S" /stocks/NOPE/stream
 check "HTTP 400: exit 3" "$(x nope)" 3
