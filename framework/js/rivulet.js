@@ -187,8 +187,7 @@ class SseDecoder {
 		this.reset();
 	}
 
-	push(text, final) {
-		const out = [];
+	push(text, final, out) {
 
 		if (this.first && text.length > 0) {
 			if (text.charCodeAt(0) === 0xfeff)
@@ -202,7 +201,6 @@ class SseDecoder {
 				this.field(line);
 		}
 		/* At the end an unfinished event is dropped, as EventSource does. */
-		return out;
 	}
 }
 
@@ -212,9 +210,8 @@ class NdjsonDecoder {
 		this.n = 0;
 	}
 
-	push(text, final) {
+	push(text, final, out) {
 		const ls = this.lines.push(text, false);
-		const out = [];
 
 		if (final && this.lines.buf.trim() !== '')
 			ls.push(this.lines.buf);
@@ -228,7 +225,6 @@ class NdjsonDecoder {
 			}
 		}
 		this.n += out.length;
-		return out;
 	}
 }
 
@@ -238,8 +234,7 @@ class SeqDecoder {
 		this.buf = '';
 	}
 
-	push(text, final) {
-		const out = [];
+	push(text, final, out) {
 		const recs = (this.buf + text).split(RS);
 
 		if (recs[0].trim() !== '')
@@ -274,7 +269,6 @@ class SeqDecoder {
 				throw badFraming(`record: ${e.message}`);
 			}
 		}
-		return out;
 	}
 }
 
@@ -445,8 +439,7 @@ class JsonDecoder {
 		throw badFraming(`unexpected "${c}" in the JSON stream`);
 	}
 
-	push(text, final) {
-		const out = [];
+	push(text, final, out) {
 		let i = 0;
 
 		this.buf += text;
@@ -463,7 +456,6 @@ class JsonDecoder {
 		if (final && this.state !== 'done' &&
 		    (this.state !== 'top' || this.buf !== ''))
 			throw badFraming('the JSON document is cut short');
-		return out;
 	}
 }
 
@@ -505,8 +497,7 @@ class CsvDecoder {
 		}
 	}
 
-	push(text, final) {
-		const out = [];
+	push(text, final, out) {
 		let start = 0, q = false, i;
 
 		this.buf += text;
@@ -528,7 +519,6 @@ class CsvDecoder {
 			out.push(CsvDecoder.row(this.buf));
 			this.buf = '';
 		}
-		return out;
 	}
 }
 
@@ -537,12 +527,11 @@ class TextDecoderLines {
 		this.lines = new Lines();
 	}
 
-	push(text, final) {
-		const out = this.lines.push(text, final);
+	push(text, final, out) {
+		out.push(...this.lines.push(text, final));
 
 		if (final && this.lines.buf !== '')
 			out.push(this.lines.buf);
-		return out;
 	}
 }
 
@@ -656,8 +645,7 @@ class MsgpackDecoder {
 		this.buf = new Uint8Array(0);
 	}
 
-	push(chunk, final) {
-		const out = [];
+	push(chunk, final, out) {
 		let pos = 0;
 
 		if (chunk.length > 0) {
@@ -682,13 +670,13 @@ class MsgpackDecoder {
 			}
 		}
 		this.buf = this.buf.slice(pos);
-		return out;
 	}
 }
 
 class BytesDecoder {
-	push(chunk) {
-		return chunk.length > 0 ? [chunk] : [];
+	push(chunk, final, out) {
+		if (chunk.length > 0)
+			out.push(chunk);
 	}
 }
 
@@ -703,24 +691,40 @@ const TEXT_DECODERS = {
 
 /*
  * A decoder for a framing: push(Uint8Array) and end() give the items
- * that are complete; both throw a RivuletError on bad framing.
+ * that are complete.  On bad framing the items before the fault still
+ * come out; the next call then throws the RivuletError (after end(),
+ * fault() has it).
  */
 export function decoder(framing) {
-	if (framing === 'msgpack' || framing === 'bytes') {
-		const d = framing === 'msgpack' ? new MsgpackDecoder() :
-		    new BytesDecoder();
-		return {
-			inner: d,
-			push: (b) => d.push(b, false),
-			end: () => d.push(new Uint8Array(0), true),
-		};
-	}
-	const d = new TEXT_DECODERS[framing]();
+	const bin = framing === 'msgpack' || framing === 'bytes';
+	const d = framing === 'msgpack' ? new MsgpackDecoder() :
+	    framing === 'bytes' ? new BytesDecoder() :
+	    new TEXT_DECODERS[framing]();
 	const td = new TextDecoder('utf-8');
+	let fault = null;
+	const call = (b, final) => {
+		const out = [];
+
+		if (fault !== null)
+			throw fault;
+		try {
+			d.push(bin ? b : td.decode(b, { stream: !final }), final,
+			    out);
+		} catch (e) {
+			if (!(e instanceof RivuletError))
+				throw e;
+			fault = e;
+			if (out.length === 0)
+				throw e;
+		}
+		return out;
+	};
+
 	return {
 		inner: d,
-		push: (b) => d.push(td.decode(b, { stream: true }), false),
-		end: () => d.push(td.decode(), true),
+		push: (b) => call(b, false),
+		end: () => call(new Uint8Array(0), true),
+		fault: () => fault,	/* the error end() had items before */
 	};
 }
 
@@ -861,8 +865,11 @@ export class RivuletStream {
 				}
 				yield it;
 			}
-			if (r.done)
+			if (r.done) {
+				if (dec.fault() !== null)
+					throw dec.fault();
 				return 'end';
+			}
 		}
 	}
 

@@ -125,6 +125,8 @@ static void
 consume(struct catdec *d, size_t n)
 {
 
+	if (n == 0)
+		return;		/* in.p may be NULL: nothing came yet */
 	memmove(d->in.p, d->in.p + n, d->in.len - n);
 	d->in.len -= n;
 }

@@ -12,10 +12,28 @@
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 TB="$top_srcdir/tests/browser"
 SHOT="$top_builddir/tests/browser/demo.png"
+# tally FILE: a node script's "ok - " / "not ok - " lines, counted
+tally() {
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "${line#ok - }";;
+		"not ok - "*) nok "${line#not ok - }";;
+		*) echo "# $line";;
+		esac
+	done <"$1"
+}
+
 for tool in node npm "$CHROMIUM"; do
 	command -v "$tool" >/dev/null 2>&1 ||
 	    bail "$tool is required (packaging/deps.sh installs it): not found"
 done
+
+# The decoders alone under node: any split of the bytes, same items.
+timeout 60 node "$TB/decoders.mjs" "$top_srcdir/framework/js/rivulet.js" \
+    >"$T/decoders.out" 2>&1
+drc=$?
+tally "$T/decoders.out"
+check "decoders.mjs: exit 0" "$drc" 0
 
 # playwright-core, exactly as locked; the npm cache makes it quick.
 mkdir "$T/node" &&
@@ -41,13 +59,7 @@ rm -f "$SHOT"
 CHROMIUM="$CHROMIUM" timeout 150 node "$T/node/drive.mjs" "$U" "$SHOT" \
     >"$T/drive.out" 2>&1
 drc=$?
-while IFS= read -r line; do
-	case $line in
-	"ok - "*) ok "${line#ok - }";;
-	"not ok - "*) nok "${line#not ok - }";;
-	*) echo "# $line";;
-	esac
-done <"$T/drive.out"
+tally "$T/drive.out"
 check "drive.mjs: exit 0" "$drc" 0
 if [ -s "$SHOT" ] && [ "$(head -c 4 "$SHOT" | od -An -c | tr -d ' ')" = '211PNG' ]; then
 	ok "screenshot in $SHOT"
