@@ -164,6 +164,15 @@ cat_ badtarget ftp://x/
 check "ftp://: exit 1" "$(x badtarget)" 1
 cat_ help --help
 check "--help: exit 0 and the exit codes" "$(x help) $(grep -c '^  [0-7]  ' "$T/help.out")" "0 8"
+# rivulet-cat(1) has every option --help has, and every exit status.
+MAN="$top_srcdir/framework/man/rivulet-cat.1"
+missing=""
+for o in $(grep -o -- '--[a-z-]*' "$T/help.out" | sort -u); do
+	grep -q -- "Fl -${o#--}" "$MAN" || missing="$missing $o"
+done
+check "rivulet-cat(1): every long option of --help" "$missing" ""
+check "rivulet-cat(1): exit statuses 0 to 7" \
+    "$(sed -n '/^\.Sh EXIT STATUS/,/^\.Sh/p' "$MAN" | grep -c '^\.It [0-7]$')" 8
 cat_ slow -m 1 "$S" "/dashboard/metrics?interval_ms=5000"
 check "--max-time on an endless stream: exit 6 after one item" \
     "$(x slow) $(wc -l <"$T/slow.out" | tr -d ' ')" "6 1"
