@@ -923,9 +923,12 @@ export class RivuletStream {
 }
 
 /*
- * Ask for a stream.  Options: format (adds ?format=), accept, headers,
- * method, body, signal, retry (ms), reconnect (default true), maxRetries,
- * lastEventId, throwOnError, fetch.  Resolves once the answer's head is
+ * Ask for a stream.  Options: format (adds ?format=, which the server
+ * obeys before Accept), accept (default: SSE, then NDJSON, MessagePack,
+ * JSON), headers, method, body, signal (an AbortSignal: hang up),
+ * retry (ms before a reconnection unless the stream says), reconnect
+ * (default true), maxRetries (failed reconnections in a row, 10),
+ * lastEventId (to resume from), throwOnError, fetch.  Resolves once the answer's head is
  * in: check .error, then iterate .data (or the stream itself).
  */
 export async function stream(url, opts = {}) {
