@@ -7,6 +7,9 @@
 #   RIVULET           the rivulet program
 #   DEMO_MODULE       the demo module (handlers/.libs/demo.so)
 #   RIVULET_CONF_DIR  where lighttpd.conf, the template, is (conf/)
+#   RIVULET_JS        the browser client (framework/js/rivulet.js) and
+#   DEMO_PAGE         the demo page (handlers/demo/www/demo.html), both
+#                     served at /rivulet/
 #   LIGHTTPD          lighttpd (default /usr/sbin/lighttpd)
 #   DEMO_FILES        what /download/{filename} serves (handlers/demo/files)
 #   PORT              default 8080
@@ -18,6 +21,8 @@ top=$(dirname "$here")
 : "${RIVULET:=$top/framework/runtime/rivulet}"
 : "${DEMO_MODULE:=$top/handlers/.libs/demo.so}"
 : "${RIVULET_CONF_DIR:=$here}"
+: "${RIVULET_JS:=$top/framework/js/rivulet.js}"
+: "${DEMO_PAGE:=$top/handlers/demo/www/demo.html}"
 : "${LIGHTTPD:=/usr/sbin/lighttpd}"
 : "${DEMO_FILES:=$top/handlers/demo/files}"
 PORT=${PORT:-8080}
@@ -73,7 +78,9 @@ trap 'exit 0' INT TERM
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rivulet-demo.XXXXXX") ||
     die "cannot make a temp dir"
 sock="$tmp/rivulet.sock"
-mkdir "$tmp/www"
+mkdir -p "$tmp/www/rivulet"
+cp "$RIVULET_JS" "$DEMO_PAGE" "$tmp/www/rivulet/" ||
+    die "cannot copy the browser client and the demo page"
 
 cat >"$tmp/rivulet.conf" <<CONF
 # written by rivulet-demo.sh
@@ -124,6 +131,7 @@ done
 cat <<URLS
 
 rivulet demo: lighttpd on $u, rivulet behind it on $sock.
+In a browser: $u/rivulet/demo.html (the streams live, through rivulet.js)
 Try these, each in another terminal (Ctrl-C ends a curl; the stream notices):
 
   # text, a line every 500 ms until you stop it

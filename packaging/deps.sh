@@ -9,6 +9,11 @@ SUDO=""
 PKGS="build-essential autoconf automake libtool pkg-config"
 # libraries, found by configure with pkg-config
 PKGS="$PKGS libfcgi-dev libjansson-dev libmsgpack-dev check"
+# the browser test (tests/browser): Debian's chromium, and node with npm
+# for playwright-core; npm only if none is there (NodeSource's nodejs
+# ships its own, which Debian's npm package conflicts with)
+PKGS="$PKGS chromium nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 # the front server, clients and tools of the demo, the tests and benches
 PKGS="$PKGS lighttpd curl python3 procps valgrind wrk"
 # channels across instances: hiredis, and a Redis for the tests

@@ -13,6 +13,7 @@
 #include <msgpack.h>
 
 #include "internal.h"
+#include "decode.h"
 
 static json_t *
 fail(char *err, size_t errlen, json_t *items, const char *fmt, ...)
@@ -28,8 +29,7 @@ fail(char *err, size_t errlen, json_t *items, const char *fmt, ...)
 	return NULL;
 }
 
-/* JSON text if it parses as exactly one value, else a string. */
-static json_t *
+json_t *
 json_or_string(const char *p, size_t n)
 {
 	json_t	*j;
@@ -43,15 +43,7 @@ json_or_string(const char *p, size_t n)
 /* ------------------------------------------------------------------ */
 /* text/event-stream, as a browser's EventSource parses it             */
 
-struct sse_ev {
-	struct rv_buf	 data;
-	char		*event;
-	char		*id;
-	long		 retry;
-	int		 has_data;
-};
-
-static void
+void
 sse_field(struct sse_ev *ev, const char *line, size_t n)
 {
 	const char	*colon = memchr(line, ':', n);
@@ -81,8 +73,7 @@ sse_field(struct sse_ev *ev, const char *line, size_t n)
 	}
 }
 
-/* Blank line: one item, if the block said anything. */
-static int
+int
 sse_dispatch(json_t *items, struct sse_ev *ev)
 {
 	json_t	*o;
@@ -203,8 +194,6 @@ decode_json(const char *p, size_t n, char *err, size_t errlen)
 /* ------------------------------------------------------------------ */
 /* MessagePack                                                         */
 
-static json_t *mp_to_json(const msgpack_object *);
-
 static json_t *
 mp_bin(const char *p, size_t n)
 {
@@ -247,7 +236,7 @@ mp_map(const msgpack_object *o)
 	return m;
 }
 
-static json_t *
+json_t *
 mp_to_json(const msgpack_object *o)
 {
 	json_t		*a;
@@ -310,8 +299,7 @@ decode_msgpack(const char *p, size_t n, char *err, size_t errlen)
 /* ------------------------------------------------------------------ */
 /* RFC 4180 CSV: rows as objects keyed by the header                   */
 
-/* One field from p[*i]; *eol set at a record's end. */
-static int
+int
 csv_next_field(const char *p, size_t n, size_t *i, struct rv_buf *f,
     int *eol)
 {

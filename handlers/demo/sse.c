@@ -1,22 +1,58 @@
 /* sse.c: Server-Sent Events examples (Oxian counter and errors, Ohkami). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "demo.h"
 
 /*
- * GET /events: ten "counter" events, ids msg-1..msg-10, a second apart,
- * then the stream ends.  A client that leaves ends the loop at once.
+ * The counter a Last-Event-ID ("msg-N") resumes after: 0 without one
+ * (or with one that is not ours: start over), 10 past the end.
+ */
+static long
+events_resumed(struct rv_req *rq)
+{
+	const char	*last = rv_req_header(rq, "Last-Event-ID");
+	char		*end;
+	long		 n;
+
+	if (last == NULL || strncmp(last, "msg-", 4) != 0)
+		return 0;
+	n = strtol(last + 4, &end, 10);
+	if (*end != '\0' || end == last + 4 || n < 0)
+		return 0;
+	return n > 10 ? 10 : n;
+}
+
+/*
+ * GET /events?interval_ms=&cut_after=: ten "counter" events, ids
+ * msg-1..msg-10, a second apart, then the stream ends.  A client that
+ * leaves ends the loop at once.  A client coming back with
+ * Last-Event-ID: msg-N gets msg-N+1 on; one that has them all gets a
+ * 204, which tells EventSource (and rivulet.js) not to come back.
+ * cut_after=K ends each connection after K events, as a restarting
+ * server would, to show a client resuming.
  */
 int
 demo_events(struct rv_req *rq)
 {
+	long			 ms = rv_query_range(rq, "interval_ms", 1000,
+	    0, 60000);
+	long			 cut = rv_query_range(rq, "cut_after", 10, 1,
+	    10);
+	long			 n = events_resumed(rq), sent = 0;
 	struct rv_stream	*s = rv_open(rq, RV_SSE);
-	int			 n;
 
+	if (n == 10) {
+		rv_status(s, 204);
+		return rv_close(s);
+	}
 	rv_retry(s, 1000);
-	for (n = 1; n <= 10; n++)
-		if (rv_eventf(s, "counter", rv_fmt(s, "msg-%d", n),
-		    "{s:i,s:I}", "count", n, "timestamp",
+	while (++n <= 10 && sent++ < cut)
+		if (rv_eventf(s, "counter", rv_fmt(s, "msg-%ld", n),
+		    "{s:i,s:I}", "count", (int)n, "timestamp",
 		    (long long)demo_now_ms()) != 0 ||
-		    (n < 10 && rv_sleep(s, 1000) != 0))
+		    (n < 10 && sent < cut && rv_sleep(s, (unsigned long)ms) !=
+		    0))
 			break;
 	return rv_close(s);
 }
