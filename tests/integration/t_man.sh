@@ -15,7 +15,7 @@ command -v "$MANDOC" >/dev/null 2>&1 ||
 command -v cc >/dev/null 2>&1 || bail "cc is required: not found"
 M="$top_srcdir/framework/man"
 LIBS="$top_builddir/framework/lib/.libs"
-set -- "$M"/*.[358]
+set -- "$M"/*.[1358]
 [ -f "$1" ] || bail "no man pages in $M"
 
 for page in "$@"; do
