@@ -338,6 +338,7 @@ struct rv_server {
 	struct module_ent	*mods;
 	size_t			 nmods;
 	atomic_int		 stopping;
+	pid_t			 pid;		/* that made the eventfds */
 	int			 stopfd;	/* eventfd: wakes the loop */
 	int			 stop_evfd;	/* readable for good once stopping */
 	struct pool		*pool;
@@ -408,6 +409,8 @@ RV_HIDDEN int	 guards_resolve(struct rv_server *, struct route *,
 /* The route's guards, then (if they all let it through) its handler. */
 RV_HIDDEN int	 route_run(struct rv_req *);
 RV_HIDDEN void	 guards_free(struct rv_server *);
+/* server.c: after a fork, eventfds of this process's own. */
+RV_HIDDEN int	 server_own_fds(struct rv_server *);
 /* settings.c */
 RV_HIDDEN void	 settings_free(struct rv_server *);
 

@@ -1413,7 +1413,7 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 
 	if (srv->loop != NULL)
 		return RV_ESTATE;
-	if ((L = loop_new(srv, listenfd)) == NULL)
+	if (server_own_fds(srv) != RV_OK || (L = loop_new(srv, listenfd)) == NULL)
 		return RV_EIO;
 	if (hub_start(srv->hub) != RV_OK)
 		logx(RV_LOG_ERROR, "channels: cannot start the backend's "

@@ -7,6 +7,7 @@
  */
 #include <sys/eventfd.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ rv_server_new(void)
 	atomic_init(&srv->n_requests, 0);
 	atomic_init(&srv->n_gone, 0);
 	atomic_init(&srv->n_active, 0);
+	srv->pid = getpid();
 	srv->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	srv->stop_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (srv->stopfd < 0 || srv->stop_evfd < 0 ||
@@ -434,6 +436,36 @@ rv_server_stop(struct rv_server *srv)
 	atomic_compare_exchange_strong(&srv->stopping, &running, 1);
 	(void)!write(srv->stopfd, &one, sizeof(one));
 	(void)!write(srv->stop_evfd, &one, sizeof(one));
+}
+
+/*
+ * A server made before a fork (a supervisor's workers) would share its
+ * eventfds with its siblings: one worker's wake-up read by another.
+ * Each process serves with its own, at the same descriptor numbers.
+ */
+int
+server_own_fds(struct rv_server *srv)
+{
+	int	 a, b;
+
+	if (srv->pid == getpid())
+		return RV_OK;
+	if ((a = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return RV_EIO;
+	if ((b = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		close(a);
+		return RV_EIO;
+	}
+	if (dup3(a, srv->stopfd, O_CLOEXEC) < 0 ||
+	    dup3(b, srv->stop_evfd, O_CLOEXEC) < 0) {
+		close(a);
+		close(b);
+		return RV_EIO;
+	}
+	close(a);
+	close(b);
+	srv->pid = getpid();
+	return RV_OK;
 }
 
 void

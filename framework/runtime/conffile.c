@@ -68,6 +68,8 @@ static const struct key keys[] = {
 	{ "max_item",		K_SIZE,	L(max_item), KIB, SIZE_MAX },
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
+	{ "workers",		K_COUNT, AT(workers), 1, 256 },
+	{ "channel_shm",	K_SIZE,	AT(channel_shm), 64 * KIB, 16 * GIB },
 	{ "channels",		K_CHANNELS, AT(channels), 0, 0 },
 	{ "channel_history",	K_ZCOUNT, L(channel_history), 0, 1000000 },
 	{ "channel_history_age", K_MS,	L(channel_history_age_ms), 0, DAY_MS },
@@ -548,6 +550,8 @@ config_parse(const char *file, const char *text, size_t len,
 	if (errlen > 0)
 		err[0] = '\0';
 	c->socket_mode = 0660;
+	c->workers = 1;
+	c->channel_shm = 16 * 1024 * 1024;
 	c->log_level = RV_LOG_INFO;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		i = 3;		/* a UTF-8 byte order mark */

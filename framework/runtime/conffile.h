@@ -24,6 +24,8 @@ struct config {
 	size_t		 nmodules;
 	char		*mount;
 	char		*channels;	/* NULL: embedded; redis://H:P/ */
+	unsigned	 workers;	/* processes; 1: no supervisor */
+	size_t		 channel_shm;	/* bytes of the workers' shared log */
 	char		*upload_dir;	/* uploads of the demo handlers */
 	enum rv_log_level log_level;	/* RV_LOG_INFO */
 	struct rv_limits lim;

@@ -19,6 +19,7 @@
 #include "conffile.h"
 #include "listen.h"
 #include "modload.h"
+#include "supervisor.h"
 
 #ifndef RV_CONFIG_PATH
 #define RV_CONFIG_PATH "/etc/rivulet/rivulet.conf"
@@ -347,6 +348,84 @@ open_listener(struct run *r, const struct opts *o, char **created)
 	return -1;
 }
 
+/* ---- workers (supervisor.c) ------------------------------------ */
+
+static const struct opts *sv_opts;
+
+static struct rv_server *
+sv_server(void *gen)
+{
+
+	return ((struct run *)gen)->srv;
+}
+
+/* A new worker: its own signal handlers, then serve. */
+static int
+sv_run(void *gen, int fd)
+{
+	struct run	*r = gen;
+	sigset_t	 none;
+	int		 rc;
+
+	the_server = r->srv;
+	if (signals_on() != 0)
+		return 1;
+	set_signal(SIGHUP, SIG_IGN);	/* the master's */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	rc = rv_server_serve(r->srv, fd);
+	fflush(NULL);
+	return rc == RV_OK || rc == RV_ESHUTDOWN ? 0 : 1;
+}
+
+static void *
+sv_reload(void *arg)
+{
+	struct run	*r;
+
+	(void)arg;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if (setup(r, sv_opts) != 0) {
+		teardown(r);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+sv_drop(void *gen)
+{
+
+	teardown(gen);
+	free(gen);
+}
+
+static const struct sv_ops sv_ops = {
+	.server = sv_server,
+	.run = sv_run,
+	.reload = sv_reload,
+	.drop = sv_drop,
+};
+
+/* workers > 1: a master (this process) and its workers. */
+static int
+serve_workers(struct run *r, const struct opts *o, int fd)
+{
+	struct run	*gen;
+
+	if ((gen = malloc(sizeof(*gen))) == NULL) {
+		fprintf(stderr, "rivulet: out of memory\n");
+		return 1;
+	}
+	*gen = *r;
+	memset(r, 0, sizeof(*r));
+	sv_opts = o;
+	return supervise(gen, &sv_ops, NULL, fd, gen->cfg.workers,
+	    gen->cfg.channel_shm);
+}
+
 /* Listen and serve until a signal stops us; the exit status. */
 static int
 serve(struct run *r, const struct opts *o)
@@ -364,6 +443,16 @@ serve(struct run *r, const struct opts *o)
 	    o->listen != NULL ? o->listen : r->cfg.listen != NULL ?
 	    r->cfg.listen : "fd:0 (inherited)", r->cfg.nmodules,
 	    r->cfg.nmodules == 1 ? "" : "s");
+	if (r->cfg.workers > 1) {
+		signals_off();
+		rc = serve_workers(r, o, fd);
+		close(fd);
+		if (created != NULL) {
+			unlink(created);
+			free(created);
+		}
+		return rc;
+	}
 	rc = rv_server_serve(r->srv, fd);
 	signals_off();
 	close(fd);
