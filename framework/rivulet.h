@@ -782,6 +782,12 @@ RV_API int rv_server_add_encoder(struct rv_server *, const struct rv_encoder *);
  * RV_ESHUTDOWN when some still run: exit without rv_server_free().
  */
 RV_API int rv_server_serve(struct rv_server *, int listenfd);
+/*
+ * Answer the one request of a CGI program (RFC 3875: the environment,
+ * the body on stdin, the response on stdout), then return: RV_OK, or
+ * RV_EGONE if the client left.  The handler runs on this thread.
+ */
+RV_API int rv_server_cgi(struct rv_server *);
 /* Async-signal-safe: ask rv_server_serve() to drain and return. */
 RV_API void rv_server_stop(struct rv_server *);
 /* Write the route table, one "METHOD pattern module" line each. */

@@ -7,6 +7,8 @@
  * itself), so its SIGPIPE and SIGTERM traps are not ours: we set our
  * own before the socket exists.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -156,6 +158,8 @@ parse_args(int argc, char *argv[], struct opts *o)
 	int	 ch;
 
 	o->file = RV_CONFIG_PATH;
+	if (getenv("RIVULET_CONFIG") != NULL && *getenv("RIVULET_CONFIG"))
+		o->file = getenv("RIVULET_CONFIG");
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "c:l:tvh", longs, NULL)) != -1)
 		switch (ch) {
@@ -479,6 +483,50 @@ serve(struct run *r, const struct opts *o)
 	return 0;
 }
 
+/*
+ * Started as a CGI program (lighttpd or Apache mod_cgi): the front
+ * server set GATEWAY_INTERFACE, and fd 0 is the request body, not a
+ * listening socket (as when a FastCGI front server spawns us).
+ */
+static int
+cgi_mode(void)
+{
+	socklen_t	 len = sizeof(int);
+	int		 listening = 0;
+
+	if (getenv("GATEWAY_INTERFACE") == NULL)
+		return 0;
+	return getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN,
+	    &listening, &len) != 0 || !listening;
+}
+
+/* One request, then exit; a config that does not load is a 500. */
+static int
+serve_cgi(struct run *r, const struct opts *o)
+{
+	static const char fail[] = "Status: 500 Internal Server Error\r\n"
+	    "Content-Type: application/problem+json\r\n\r\n"
+	    "{\"type\":\"about:blank\",\"title\":\"Internal Server Error\","
+	    "\"status\":500,\"detail\":\"rivulet cannot load its "
+	    "configuration (the server's error log says why)\"}";
+	int	 rc;
+
+	if (setup(r, o) != 0) {
+		teardown(r);
+		(void)!write(STDOUT_FILENO, fail, sizeof(fail) - 1);
+		return 1;
+	}
+	the_server = r->srv;
+	if (signals_on() != 0) {
+		teardown(r);
+		return 1;
+	}
+	rc = rv_server_cgi(r->srv);
+	signals_off();
+	teardown(r);
+	return rc == RV_OK || rc == RV_EGONE ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -490,6 +538,8 @@ main(int argc, char *argv[])
 	memset(&r, 0, sizeof(r));
 	if ((rc = parse_args(argc, argv, &o)) != 0)
 		return rc > 0 ? 0 : 1;
+	if (!o.check && !o.routes && o.listen == NULL && cgi_mode())
+		return serve_cgi(&r, &o);
 	if (setup(&r, &o) != 0) {
 		teardown(&r);
 		return 1;
