@@ -22,6 +22,7 @@
 #include "listen.h"
 #include "modload.h"
 #include "supervisor.h"
+#include "notify.h"
 
 #ifndef RV_CONFIG_PATH
 #define RV_CONFIG_PATH "/etc/rivulet/rivulet.conf"
@@ -341,6 +342,15 @@ open_listener(struct run *r, const struct opts *o, char **created)
 	char		 err[768];
 	int		 fd;
 
+	/* Started by a systemd socket unit: its socket, whatever listen says. */
+	if (o->listen == NULL && (fd = systemd_listen_fd()) >= 0) {
+		if (r->cfg.listen != NULL)
+			fprintf(stderr, "rivulet: listening on the socket "
+			    "systemd passed (fd %d), not %s\n", fd,
+			    r->cfg.listen);
+		spec = "fd:3";
+	}
+
 	if ((fd = listen_open(spec, r->cfg.socket_mode, created, err,
 	    sizeof(err))) >= 0)
 		return fd;
@@ -450,6 +460,7 @@ serve(struct run *r, const struct opts *o)
 	if (r->cfg.workers > 1) {
 		signals_off();
 		rc = serve_workers(r, o, fd);
+		systemd_notify("STOPPING=1");
 		close(fd);
 		if (created != NULL) {
 			unlink(created);
@@ -457,7 +468,9 @@ serve(struct run *r, const struct opts *o)
 		}
 		return rc;
 	}
+	systemd_notify("READY=1");
 	rc = rv_server_serve(r->srv, fd);
+	systemd_notify("STOPPING=1");
 	signals_off();
 	close(fd);
 	if (created != NULL) {

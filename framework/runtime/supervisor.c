@@ -34,6 +34,7 @@
 
 #include "rivulet.h"
 #include "supervisor.h"
+#include "notify.h"
 
 #define MAX_WORKERS	256
 #define BACKOFF_MAX_MS	30000
@@ -163,14 +164,17 @@ reload(struct sv *v)
 	unsigned	 i, j;
 
 	say("SIGHUP: loading the config again");
+	systemd_notify("RELOADING=1");
 	if ((gen = v->ops->reload(v->arg)) == NULL) {
 		say("the new config was refused (above): the workers go on "
 		    "with the old one");
+		systemd_notify("READY=1");
 		return;
 	}
 	if (rv_server_attach(v->ops->server(gen), v->sh) != RV_OK) {
 		say("the new config cannot share the channels: not loaded");
 		v->ops->drop(gen);
+		systemd_notify("READY=1");
 		return;
 	}
 	v->ops->drop(v->gen);
@@ -186,6 +190,7 @@ reload(struct sv *v)
 		spawn(v, &v->slots[i]);
 	}
 	say("reloaded: %u new workers; the old ones drain", v->n);
+	systemd_notify("READY=1");
 }
 
 static unsigned
@@ -268,6 +273,7 @@ supervise(void *gen, const struct sv_ops *ops, void *arg, int fd,
 	for (i = 0; i < v.n; i++)
 		spawn(&v, &v.slots[i]);
 	say("%u workers serving", v.n);
+	systemd_notify("READY=1");
 	for (;;) {
 		ms = restarts(&v);
 		ts.tv_sec = ms / 1000;
@@ -277,6 +283,7 @@ supervise(void *gen, const struct sv_ops *ops, void *arg, int fd,
 			if (!v.stopping) {
 				say("%s: the workers drain, then stop",
 				    strsignal(sig));
+				systemd_notify("STOPPING=1");
 				v.stopping = 1;
 				v.stop_at = mono_ms() + STOP_WAIT_MS;
 			}
