@@ -788,6 +788,21 @@ RV_API int rv_server_serve(struct rv_server *, int listenfd);
  * RV_EGONE if the client left.  The handler runs on this thread.
  */
 RV_API int rv_server_cgi(struct rv_server *);
+/*
+ * A status route at path (GET): JSON, or Prometheus text with
+ * ?format=prometheus or Accept: text/plain.  Uptime, workers and their
+ * restarts (with rv_server_attach), requests, active ones, bytes out,
+ * answers by status class, channels, and per route its count and a
+ * latency histogram.  Only from loopback unless public; with a token,
+ * only with "Authorization: Bearer token" (401 otherwise).  Before
+ * serving.  RV_EINVAL: path not absolute.
+ */
+RV_API int rv_server_status(struct rv_server *, const char *path,
+    const char *token, int public_);
+/* Log a warning for a request whose response took ms or more (0: off). */
+RV_API void rv_server_slow_log(struct rv_server *, unsigned long ms);
+/* The supervisor counts a worker it replaced. */
+RV_API void rv_shared_count_restart(struct rv_shared *);
 /* Async-signal-safe: ask rv_server_serve() to drain and return. */
 RV_API void rv_server_stop(struct rv_server *);
 /* Write the route table, one "METHOD pattern module" line each. */

@@ -52,6 +52,9 @@ struct shm_hdr {
 	uint64_t	 last_ms, last_seq;
 	uint64_t	 lost_ms[SHM_SLOTS], lost_seq[SHM_SLOTS];
 	atomic_uint	 futex;		/* bumped at each append */
+	/* For the status route: every worker's totals, the restarts. */
+	struct shm_worker workers[SHM_WORKERS];
+	atomic_ulong	 restarts;
 	_Alignas(32) unsigned char ring[];
 };
 
@@ -75,6 +78,7 @@ struct rv_shared {
 struct shm_att {
 	struct rv_shared *sh;
 	struct hub	*hub;
+	struct shm_worker *slot;	/* this worker's totals, or NULL */
 	uint64_t	 cursor;
 	pthread_t	 th;
 	int		 started;
@@ -398,12 +402,61 @@ shm_attach(struct hub *hub, struct rv_shared *sh, struct shm_att **out)
 	return RV_OK;
 }
 
+/* This process's slot among the workers' totals: a free or dead one. */
+static struct shm_worker *
+claim_slot(struct shm_hdr *h)
+{
+	struct shm_worker	*w;
+	int			 pid, me = (int)getpid();
+	size_t			 i;
+
+	for (i = 0; i < SHM_WORKERS; i++) {
+		w = &h->workers[i];
+		pid = atomic_load(&w->pid);
+		if (pid == me)
+			return w;
+		if ((pid == 0 || (kill(pid, 0) != 0 && errno == ESRCH)) &&
+		    atomic_compare_exchange_strong(&w->pid, &pid, me)) {
+			atomic_store(&w->requests, 0);
+			atomic_store(&w->active, 0);
+			atomic_store(&w->bytes, 0);
+			atomic_store(&w->errors, 0);
+			return w;
+		}
+	}
+	return NULL;
+}
+
+struct shm_worker *
+shm_slot(struct shm_att *a)
+{
+
+	return a != NULL ? a->slot : NULL;
+}
+
+struct shm_worker *
+shm_workers(struct shm_att *a, unsigned long *restarts)
+{
+
+	*restarts = atomic_load(&a->sh->h->restarts);
+	return a->sh->h->workers;
+}
+
+void
+rv_shared_count_restart(struct rv_shared *sh)
+{
+
+	if (sh != NULL)
+		atomic_fetch_add(&sh->h->restarts, 1);
+}
+
 int
 shm_start(struct shm_att *a)
 {
 
 	if (a->started)
 		return RV_OK;
+	a->slot = claim_slot(a->sh->h);
 	/* A server attached before a fork reads from where it serves. */
 	shm_lock(a->sh->h);
 	a->cursor = a->sh->h->head;

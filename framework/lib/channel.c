@@ -1334,6 +1334,13 @@ rv_server_channels(struct rv_server *srv, const char *backend)
 	return RV_OK;
 }
 
+struct shm_att *
+hub_shared(struct hub *h)
+{
+
+	return h->sa;
+}
+
 int
 rv_server_attach(struct rv_server *srv, struct rv_shared *sh)
 {

@@ -135,6 +135,16 @@ RV_HIDDEN int	 redis_prepare(struct redis *, const char *name,
 
 /* chan_shm.c: the workers' shared log (keys: name 0x1f topic) */
 #define CH_KEY_MAX	202
+#define SHM_WORKERS	64
+struct shm_att;
+struct shm_worker {
+	atomic_int	 pid;		/* 0: free */
+	atomic_ulong	 requests, active, bytes, errors;
+};
+RV_HIDDEN struct shm_worker *shm_slot(struct shm_att *);
+RV_HIDDEN struct shm_att *hub_shared(struct hub *);
+RV_HIDDEN struct shm_worker *shm_workers(struct shm_att *,
+		    unsigned long *restarts);
 struct shm_att;
 RV_HIDDEN int	 shm_attach(struct hub *, struct rv_shared *,
 		    struct shm_att **);

@@ -168,6 +168,7 @@ struct rv_stream {
 	int			 own_cache;	/* handler set Cache-Control */
 	int			 gone_counted;
 	int			 stopping;	/* a wait saw RV_ESHUTDOWN */
+	struct timespec		 head_at;	/* when the head went out */
 	struct sub		*sub;		/* rv_subscribe(): channel.h */
 	struct rv_buf		 out;		/* encoded, not yet written */
 	struct rv_buf		 head;		/* extra header lines */
@@ -344,6 +345,13 @@ struct rv_server {
 	struct pool		*pool;
 	struct loopstate	*loop;		/* while serving */
 	struct hub		*hub;		/* channels: channel.h */
+	struct srv_stats	*stats;		/* status.c, while serving */
+	struct rv_module	*status_mod;	/* rv_server_status()'s own */
+	char			*status_path;	/* rv_server_status() */
+	char			*status_token;
+	int			 status_public;
+	unsigned long		 slow_ms;	/* rv_server_slow_log(); 0: off */
+	int64_t			 started;	/* wall ms, rv_server_new() */
 	/* counters */
 	atomic_ulong		 n_requests;
 	atomic_ulong		 n_gone;	/* streams whose client left */
@@ -409,6 +417,13 @@ RV_HIDDEN int	 guards_resolve(struct rv_server *, struct route *,
 /* The route's guards, then (if they all let it through) its handler. */
 RV_HIDDEN int	 route_run(struct rv_req *);
 RV_HIDDEN void	 guards_free(struct rv_server *);
+/* stream.c: rv_open() with fmt as the ?format= override (or NULL). */
+RV_HIDDEN struct rv_stream *stream_open(struct rv_req *, const char *offer,
+		    const char *fmt);
+/* status.c */
+RV_HIDDEN int	 stats_start(struct rv_server *);
+RV_HIDDEN void	 stats_note(const struct rv_req *, long ms);
+RV_HIDDEN void	 stats_free(struct rv_server *);
 /* server.c: after a fork, eventfds of this process's own. */
 RV_HIDDEN int	 server_own_fds(struct rv_server *);
 /* settings.c */

@@ -691,6 +691,7 @@ log_access(const struct rv_req *rq)
 	    rq->stream.err == RV_EGONE ? " (client gone)" :
 	    rq->stream.err == RV_ESHUTDOWN || rq->stream.stopping ?
 	    " (shutdown)" : "");
+	stats_note(rq, ms);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1413,7 +1414,8 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 
 	if (srv->loop != NULL)
 		return RV_ESTATE;
-	if (server_own_fds(srv) != RV_OK || (L = loop_new(srv, listenfd)) == NULL)
+	if (server_own_fds(srv) != RV_OK || stats_start(srv) != RV_OK ||
+	    (L = loop_new(srv, listenfd)) == NULL)
 		return RV_EIO;
 	if (hub_start(srv->hub) != RV_OK)
 		logx(RV_LOG_ERROR, "channels: cannot start the backend's "

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,12 @@ rv_server_new(void)
 	atomic_init(&srv->n_gone, 0);
 	atomic_init(&srv->n_active, 0);
 	srv->pid = getpid();
+	{
+		struct timespec	 ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		srv->started = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
 	srv->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	srv->stop_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (srv->stopfd < 0 || srv->stop_evfd < 0 ||
@@ -92,6 +99,10 @@ rv_server_free(struct rv_server *srv)
 	for (i = 0; i < srv->nroutes; i++)
 		route_free(&srv->routes[i]);
 	hub_free(srv->hub);
+	if (srv->status_mod != NULL)
+		free((void *)srv->status_mod->routes);
+	free(srv->status_mod);
+	stats_free(srv);
 	guards_free(srv);
 	settings_free(srv);
 	if (srv->stopfd >= 0)

@@ -99,13 +99,24 @@ rv_open(struct rv_req *rq, const char *offer)
 
 	if (s->state != SS_NONE)
 		return s;
+	fmt = rv_query(rq, "format", NULL);
+	return stream_open(rq, offer, fmt);
+}
+
+/* rv_open(), with the ?format= override given (status.c: none). */
+struct rv_stream *
+stream_open(struct rv_req *rq, const char *offer, const char *fmt)
+{
+	struct rv_stream	*s = &rq->stream;
+
+	if (s->state != SS_NONE)
+		return s;
 	s->rq = rq;
 	s->state = SS_OPEN;
 	s->status = 200;
 	s->heartbeat_ms = rq->srv->lim.heartbeat_ms;
 	s->max_item = rq->srv->lim.max_item;
 	now(&s->last_write);
-	fmt = rv_query(rq, "format", NULL);
 	if (rq->bad_status != 0) {
 		/* Validation errors (validate.c) go with it, one a field. */
 		req_problem_ext(rq, rq->bad_status, http_reason(rq->bad_status),
@@ -307,8 +318,10 @@ flush(struct rv_stream *s, int last)
 		stream_fail(s, rc);
 		return rc;
 	}
-	if (s->state == SS_OPEN)
+	if (s->state == SS_OPEN) {
 		s->state = SS_SENT;
+		now(&s->head_at);	/* time to first byte: status.c */
+	}
 	s->bytes += body;
 	if (body > 0) {
 		memmove(s->out.p, s->out.p + body, s->out.len - body);

@@ -69,6 +69,10 @@ static const struct key keys[] = {
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
 	{ "workers",		K_COUNT, AT(workers), 1, 256 },
+	{ "status",		K_MOUNT, AT(status), 0, 0 },
+	{ "status_token",	K_PATH,	AT(status_token), 0, 0 },
+	{ "status_public",	K_COUNT, AT(status_public), 0, 1 },
+	{ "slow_request",	K_MS,	AT(slow_request_ms), 0, DAY_MS },
 	{ "channel_shm",	K_SIZE,	AT(channel_shm), 64 * KIB, 16 * GIB },
 	{ "channels",		K_CHANNELS, AT(channels), 0, 0 },
 	{ "channel_history",	K_ZCOUNT, L(channel_history), 0, 1000000 },
@@ -703,6 +707,8 @@ config_free(struct config *c)
 	free(c->listen);
 	free(c->module_dir);
 	free(c->channels);
+	free(c->status);
+	free(c->status_token);
 	free(c->mount);
 	free(c->download_dir);
 	free(c->delegate_prefix);

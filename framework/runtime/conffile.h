@@ -25,6 +25,10 @@ struct config {
 	char		*mount;
 	char		*channels;	/* NULL: embedded; redis://H:P/ */
 	unsigned	 workers;	/* processes; 1: no supervisor */
+	char		*status;	/* the status route's path, or NULL */
+	char		*status_token;
+	unsigned	 status_public;	/* 1: not only from loopback */
+	unsigned long	 slow_request_ms;
 	size_t		 channel_shm;	/* bytes of the workers' shared log */
 	char		*upload_dir;	/* uploads of the demo handlers */
 	enum rv_log_level log_level;	/* RV_LOG_INFO */

@@ -279,6 +279,13 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		    c->mount);
 		return -1;
 	}
+	if (c->status != NULL && rv_server_status(r->srv, c->status,
+	    c->status_token, c->status_public != 0) != RV_OK) {
+		snprintf(err, errlen, "%s: status = %s: refused (a route "
+		    "there already?)", file, c->status);
+		return -1;
+	}
+	rv_server_slow_log(r->srv, c->slow_request_ms);
 	if (c->channels != NULL &&
 	    rv_server_channels(r->srv, c->channels) != RV_OK) {
 		snprintf(err, errlen, "%s: channels = %s: not a backend "

@@ -153,6 +153,7 @@ reap(struct sv *v)
 			s->restart_at = t + s->backoff;
 			say("%s: a new one %s", why, s->backoff == 0 ? "now" :
 			    "after a pause (it died soon after its start)");
+			rv_shared_count_restart(v->sh);
 		}
 	}
 }

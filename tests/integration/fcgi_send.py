@@ -9,6 +9,7 @@ standard library only).  It prints one line saying what came back:
   head URI [S]            the same with REQUEST_METHOD=HEAD, waiting
                           S seconds at most (10):
                           "status N TYPE body B end P" (B: body bytes)
+  get-from ADDR URI       a GET of URI from REMOTE_ADDR ADDR
   no-method URI           a GET of URI without REQUEST_METHOD
   huge-params             a PARAMS pair whose name and value lengths
                           are declared near 0x7FFFFFFF
@@ -174,6 +175,9 @@ def main():
         out, end = read_all(s)
         status, ctype, body = split_response(out)
         print("status %s %s body %d end %s" % (status, ctype, len(body), end))
+    elif case == "get-from":
+        request(s, env(args[1], REMOTE_ADDR=args[0]))
+        report(*read_all(s))
     elif case == "no-method":
         e = env(args[0])
         del e["REQUEST_METHOD"]

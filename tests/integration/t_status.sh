@@ -1,0 +1,51 @@
+#!/bin/sh
+# The status route through lighttpd: JSON and Prometheus text with the
+# counters of every worker (workers = 2), per-route counts and latency
+# buckets, worker restarts; refused off loopback and without the token;
+# and the slow-request log.
+. "$(dirname "$0")/lib.sh"
+F="python3 $TI/fcgi_send.py $T/riv.sock"
+start_rivulet "workers = 2" "status = /status" "status_token = s3cret" \
+    "slow_request = 500ms"
+start_lighttpd
+i=0
+while [ "$(pgrep -P "$RIV_PID" | wc -l)" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+for n in 1 2 3 4 5 6 7 8; do fetch /data-stream?count=1 -o /dev/null; done
+fetch /nope -o /dev/null
+A="Authorization: Bearer s3cret"
+get st /status -H "$A"
+check "GET /status with the token: 200 application/json" "$(code st) $(hdr st Content-Type)" \
+    "200 application/json"
+check "JSON: two workers, all requests counted across them" "$(py '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for x in d["routes"] if x["pattern"] == "/data-stream"][0]
+print(d["workers"], d["requests"] >= 9, len(d["workers_detail"]), r["method"],
+      sum(r["latency_ms"].values()) == r["requests"], d["uptime_seconds"] >= 0,
+      "subscribers" in d["channels"], d["answers"]["4xx"] >= 0)' "$T/st")" "2 True 2 GET True True True True"
+get prom "/status?format=prometheus" -H "$A"
+check "?format=prometheus: 200 text/plain" "$(code prom) $(hdr prom Content-Type)" \
+    "200 text/plain; charset=utf-8"
+check_re "Prometheus: requests and a latency histogram per route" "$(cat "$T/prom")" \
+    'rivulet_requests_total [0-9]+'
+check_re "Prometheus: +Inf bucket for /data-stream" "$(cat "$T/prom")" \
+    'rivulet_route_latency_ms_bucket\{method="GET",route="/data-stream",le="\+Inf"\} [0-9]+'
+get noauth /status
+check "without the token: 401 with WWW-Authenticate" "$(code noauth) $(hdr noauth WWW-Authenticate)" \
+    '401 Bearer realm="rivulet status"'
+check_re "from off loopback: 403" "$($F get-from 10.1.2.3 /status)" '^status 403 '
+
+# A worker replaced: counted.
+kill -SEGV "$(pgrep -P "$RIV_PID" | head -n 1)"
+sleep 1.5
+get st2 /status -H "$A"
+check "worker_restarts counts a replaced worker" "$(py '
+import json, sys; print(json.load(open(sys.argv[1]))["worker_restarts"])' "$T/st2")" 1
+
+# The slow-request log: /ticks sends its head with its first tick, 1 s in.
+fetch "/ticks" -o /dev/null
+check_re "a request answered after slow_request is logged" "$(cat "$T/rivulet.log")" \
+    'slow request: GET /ticks answered after [0-9]{4} ms'
+check_not_re "a fast one is not" "$(cat "$T/rivulet.log")" 'slow request: GET /data-stream'
+finish
