@@ -154,6 +154,26 @@ try {
 	    m.thrown === 'RivuletError', m.thrown);
 	check('leaving the loop early hangs up', m.closed === true &&
 	    m.first?.name === 'Dog 0', m);
+	/* Chat through a channel: sent from one page, seen by both. */
+	const other = await browser.newPage();
+	await other.goto(`${base}/rivulet/demo.html?interval_ms=300`);
+	const live = (pg) => pg.waitForFunction(() => document.querySelector(
+	    '#chat [data-status]').textContent === 'live (sse)', null,
+	    { timeout: 15000 }).then(() => true, () => false);
+	check('chat: both pages subscribed', await live(page) &&
+	    await live(other), null);
+	await page.fill('#chat-name', 'ann');
+	await page.fill('#chat-text', 'hello from the browser');
+	await page.click('#chat-form button');
+	const seen = (pg) => pg.waitForFunction(() => document.querySelector(
+	    '#chat [data-view]').textContent ===
+	    'ann: hello from the browser', null, { timeout: 10000 })
+	    .then(() => true, () => false);
+	check('chat: the message shown on the page that sent it',
+	    await seen(page), await page.evaluate(panels));
+	check('chat: and on the other page', await seen(other),
+	    await other.evaluate(panels));
+	await other.close();
 	check('no errors in the page', pageErrors.length === 0, pageErrors);
 
 	await page.screenshot({ path: shot, fullPage: true });
