@@ -757,6 +757,8 @@ struct rv_limits {
 	int channel_slow;	/* RV_SLOW_DROP or RV_SLOW_SKIP past that */
 	unsigned max_subscribers;	/* in this server (503 beyond) */
 	unsigned max_channel_subscribers;	/* in one channel, 0: no own bound */
+	/* Requests a worker serves before it drains and exits (0: no end). */
+	unsigned long max_requests;
 };
 
 /* What happens to a subscriber that reads too slowly. */

@@ -795,7 +795,13 @@ dispatch(struct rv_server *srv, struct conn *c)
 	rq->body_streamed = c->fp.state == FP_STREAM;
 	rq->body = rq->body_streamed ? NULL : c->fp.body.p;
 	rq->body_len = rq->body_streamed ? 0 : c->fp.body.len;
-	atomic_fetch_add(&srv->n_requests, 1);
+	if (srv->lim.max_requests > 0 &&
+	    atomic_fetch_add(&srv->n_requests, 1) + 1 == srv->lim.max_requests) {
+		logx(RV_LOG_INFO, "served max_requests (%lu): draining, to be "
+		    "replaced", srv->lim.max_requests);
+		rv_server_stop(srv);	/* this request is still served */
+	} else if (srv->lim.max_requests == 0)
+		atomic_fetch_add(&srv->n_requests, 1);
 	/* A malformed request (no method, a NUL in a param) runs nothing. */
 	if (rq->bad_status != 0)
 		return answer(srv, c, rq->bad_status, rq->bad, NULL);

@@ -69,6 +69,7 @@ static const struct key keys[] = {
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
 	{ "workers",		K_COUNT, AT(workers), 1, 256 },
+	{ "max_requests",	K_ZCOUNT, AT(max_requests), 0, 1000000000 },
 	{ "status",		K_MOUNT, AT(status), 0, 0 },
 	{ "status_token",	K_PATH,	AT(status_token), 0, 0 },
 	{ "status_public",	K_COUNT, AT(status_public), 0, 1 },

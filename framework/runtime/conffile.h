@@ -25,6 +25,7 @@ struct config {
 	char		*mount;
 	char		*channels;	/* NULL: embedded; redis://H:P/ */
 	unsigned	 workers;	/* processes; 1: no supervisor */
+	size_t		 max_requests;	/* per worker, then replaced; 0: no */
 	char		*status;	/* the status route's path, or NULL */
 	char		*status_token;
 	unsigned	 status_public;	/* 1: not only from loopback */

@@ -286,6 +286,16 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	rv_server_slow_log(r->srv, c->slow_request_ms);
+	/* Recycling needs a supervisor to replace the worker. */
+	if (c->max_requests > 0 && c->workers > 1) {
+		struct rv_limits	 l;
+
+		rv_server_limits(r->srv, &l);
+		l.max_requests = c->max_requests;
+		(void)rv_server_set_limits(r->srv, &l);
+	} else if (c->max_requests > 0)
+		fprintf(stderr, "rivulet: %s: max_requests needs workers > 1: "
+		    "ignored\n", file);
 	if (c->channels != NULL &&
 	    rv_server_channels(r->srv, c->channels) != RV_OK) {
 		snprintf(err, errlen, "%s: channels = %s: not a backend "

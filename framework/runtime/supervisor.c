@@ -148,6 +148,14 @@ reap(struct sv *v)
 			lived = t - s->started;
 			s->backoff = lived < QUICK_DEATH_MS ? (s->backoff ?
 			    s->backoff * 2 : 500) : 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+				/* It served max_requests and drained. */
+				s->backoff = 0;
+				s->restart_at = t;
+				say("worker %ld recycled: a new one now",
+				    (long)pid);
+				continue;
+			}
 			if (s->backoff > BACKOFF_MAX_MS)
 				s->backoff = BACKOFF_MAX_MS;
 			s->restart_at = t + s->backoff;

@@ -118,6 +118,13 @@ wait $LOADER
 check "SIGHUP twice under load: 300 requests, all 200" \
     "$(wc -l <"$T/codes" | tr -d ' ') $(grep -vc '^200$' "$T/codes")" "300 0"
 check_re "the reload is logged" "$(cat "$T/rivulet.log")" 'reloaded: 2 new workers'
+# Resume after the reload: the new workers replay from the same log.
+last=$(sed -n 's/^id: //p' "$T/resume" | tail -n 1)
+send w after-reload >/dev/null
+listen resume2 2 -H "Last-Event-ID: $last" "$U/chat/events?room=w"
+listened
+check "Last-Event-ID after a SIGHUP reload: exactly the missed one" \
+    "$(grep -c '^id:' "$T/resume2") $(grep -o 'after-reload' "$T/resume2")" "1 after-reload"
 i=0
 while [ "$(nworkers)" != 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "old workers gone after draining" "$(nworkers)" 2
