@@ -69,6 +69,9 @@ static const struct key keys[] = {
 	{ "thread_stack",	K_SIZE,	L(thread_stack), 0, GIB },
 	{ "max_handlers",	K_COUNT, L(max_handlers), 1, 100000 },
 	{ "workers",		K_COUNT, AT(workers), 1, 256 },
+	{ "user",		K_PATH,	AT(user), 0, 0 },
+	{ "group",		K_PATH,	AT(group), 0, 0 },
+	{ "socket_group",	K_PATH,	AT(socket_group), 0, 0 },
 	{ "max_requests",	K_ZCOUNT, AT(max_requests), 0, 1000000000 },
 	{ "status",		K_MOUNT, AT(status), 0, 0 },
 	{ "status_token",	K_PATH,	AT(status_token), 0, 0 },
@@ -710,6 +713,9 @@ config_free(struct config *c)
 	free(c->channels);
 	free(c->status);
 	free(c->status_token);
+	free(c->user);
+	free(c->group);
+	free(c->socket_group);
 	free(c->mount);
 	free(c->download_dir);
 	free(c->delegate_prefix);

@@ -25,6 +25,8 @@ struct config {
 	char		*mount;
 	char		*channels;	/* NULL: embedded; redis://H:P/ */
 	unsigned	 workers;	/* processes; 1: no supervisor */
+	char		*user, *group;	/* to become after binding, as root */
+	char		*socket_group;	/* the unix socket's group */
 	size_t		 max_requests;	/* per worker, then replaced; 0: no */
 	char		*status;	/* the status route's path, or NULL */
 	char		*status_token;

@@ -23,6 +23,7 @@
 #include "modload.h"
 #include "supervisor.h"
 #include "notify.h"
+#include "privs.h"
 
 #ifndef RV_CONFIG_PATH
 #define RV_CONFIG_PATH "/etc/rivulet/rivulet.conf"
@@ -369,8 +370,20 @@ open_listener(struct run *r, const struct opts *o, char **created)
 	}
 
 	if ((fd = listen_open(spec, r->cfg.socket_mode, created, err,
-	    sizeof(err))) >= 0)
-		return fd;
+	    sizeof(err))) >= 0) {
+		if (privs_socket_group(*created, r->cfg.socket_group, err,
+		    sizeof(err)) == 0 && privs_drop(r->cfg.user, r->cfg.group,
+		    err, sizeof(err)) == 0)
+			return fd;
+		fprintf(stderr, "rivulet: %s: %s\n", o->file, err);
+		close(fd);
+		if (*created != NULL) {
+			unlink(*created);
+			free(*created);
+			*created = NULL;
+		}
+		return -1;
+	}
 	if (o->listen == NULL && spec != NULL)
 		fprintf(stderr, "rivulet: %s:%d: %s\n", o->file,
 		    r->cfg.listen_line, err);
