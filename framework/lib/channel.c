@@ -1386,7 +1386,7 @@ rv_subscribe(struct rv_stream *s, const char *name, const char *topic)
 	} else if (rc != RV_OK)
 		(void)rv_error(s, rc == RV_EBUSY ? 503 : 500,
 		    rc == RV_EBUSY ? "Service Unavailable" :
-		    "Internal Server Error", rc == RV_EBUSY ?
+		    "Internal Server Error", "%s", rc == RV_EBUSY ?
 		    "too many subscribers: try again later" : rv_strerror(rc));
 	return rc;
 }

@@ -80,7 +80,8 @@ demo_chat_send(struct rv_req *rq)
 	if (rc == RV_EINVAL)
 		return rv_error(s, 400, "Bad Request", "bad room name or text");
 	if (rc != RV_OK)
-		return rv_error(s, 503, "Service Unavailable", rv_strerror(rc));
+		return rv_error(s, 503, "Service Unavailable", "%s",
+		    rv_strerror(rc));
 	rv_packf(s, "{s:b, s:s}", "success", 1, "messageId", id);
 	return rv_close(s);
 }

@@ -58,17 +58,16 @@ read_mem(long long *total, long long *avail)
 	return *total > 0 && *avail >= 0 ? 0 : -1;
 }
 
-/* The first numbers of a one-line /proc file. */
+/* The first n (up to 3) numbers of a one-line /proc file. */
 static int
-read_doubles(const char *path, const char *fmt, int n, double *a, double *b,
-    double *c)
+read_doubles(const char *path, int n, double *a, double *b, double *c)
 {
 	FILE	*f;
 	int	 got;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
-	got = fscanf(f, fmt, a, b, c);
+	got = fscanf(f, "%lf %lf %lf", a, b, c);
 	fclose(f);
 	return got == n ? 0 : -1;
 }
@@ -89,9 +88,9 @@ read_metrics(struct metrics *m, struct demo_cpu *prev)
 
 	if (read_cpu(&now) != 0 ||
 	    read_mem(&m->mem_total, &m->mem_avail) != 0 ||
-	    read_doubles("/proc/loadavg", "%lf %lf %lf", 3, &m->load[0],
+	    read_doubles("/proc/loadavg", 3, &m->load[0],
 	    &m->load[1], &m->load[2]) != 0 ||
-	    read_doubles("/proc/uptime", "%lf %lf", 2, &m->uptime, &unused,
+	    read_doubles("/proc/uptime", 2, &m->uptime, &unused,
 	    &unused) != 0)
 		return -1;
 	m->cpu_percent = now.total > prev->total && now.busy >= prev->busy ?
