@@ -759,6 +759,20 @@ struct rv_limits {
 	unsigned max_channel_subscribers;	/* in one channel, 0: no own bound */
 	/* Requests a worker serves before it drains and exits (0: no end). */
 	unsigned long max_requests;
+	/*
+	 * A handler that runs this long without sending a byte and outside
+	 * any wait (rv_sleep, a body read) is hung: its client gets 504,
+	 * and a replaceable worker drains and exits.  0: no limit.
+	 */
+	unsigned long handler_timeout_ms;
+	/*
+	 * A stream that sends no item for this long (heartbeats do not
+	 * count) ends cleanly, with an SSE retry hint.  0: no limit.
+	 */
+	unsigned long stream_idle_ms;
+	/* A supervisor replaces this process when it exits (the runtime
+	 * sets it for its workers): max_requests and hung handlers end it. */
+	int replaceable;
 };
 
 /* What happens to a subscriber that reads too slowly. */
@@ -805,6 +819,26 @@ RV_API int rv_server_status(struct rv_server *, const char *path,
 RV_API void rv_server_slow_log(struct rv_server *, unsigned long ms);
 /* The supervisor counts a worker it replaced. */
 RV_API void rv_shared_count_restart(struct rv_shared *);
+/*
+ * A worker's last words: why it ended ("signal 11 (Segmentation fault)
+ * in GET /x/{id}", "handler_timeout in GET /slow"), copied to buf and
+ * cleared; 0 when it left none.  For the supervisor, after waitpid().
+ */
+RV_API size_t rv_shared_last_words(struct rv_shared *, long pid, char *buf,
+    size_t len);
+/*
+ * Catch SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT: write which route
+ * the failing thread ran to stderr and to the last words, then die of
+ * the same signal.  Process-wide; the runtime calls it.
+ */
+RV_API int rv_server_report_crashes(struct rv_server *);
+/*
+ * Who may connect to a TCP listener: addresses and networks ("10.0.0.5
+ * 192.168.1.0/24 ::1", spaces or commas), or "any".  Unset: loopback
+ * only, or FCGI_WEB_SERVER_ADDRS if set.  NULL: back to the default.
+ * RV_EINVAL for an entry that is not an address or network.
+ */
+RV_API int rv_server_allow(struct rv_server *, const char *list);
 /* Async-signal-safe: ask rv_server_serve() to drain and return. */
 RV_API void rv_server_stop(struct rv_server *);
 /* Write the route table, one "METHOD pattern module" line each. */

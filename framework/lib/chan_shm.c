@@ -421,6 +421,7 @@ claim_slot(struct shm_hdr *h)
 			atomic_store(&w->active, 0);
 			atomic_store(&w->bytes, 0);
 			atomic_store(&w->errors, 0);
+			w->last_words[0] = '\0';
 			return w;
 		}
 	}
@@ -448,6 +449,28 @@ rv_shared_count_restart(struct rv_shared *sh)
 
 	if (sh != NULL)
 		atomic_fetch_add(&sh->h->restarts, 1);
+}
+
+size_t
+rv_shared_last_words(struct rv_shared *sh, long pid, char *buf, size_t len)
+{
+	struct shm_worker	*w;
+	size_t			 i, n;
+
+	if (sh == NULL || len == 0)
+		return 0;
+	for (i = 0; i < SHM_WORKERS; i++) {
+		w = &sh->h->workers[i];
+		if (atomic_load(&w->pid) != (int)pid || w->last_words[0] == '\0')
+			continue;
+		n = strnlen(w->last_words, sizeof(w->last_words));
+		n = n < len ? n : len - 1;
+		memcpy(buf, w->last_words, n);
+		buf[n] = '\0';
+		w->last_words[0] = '\0';
+		return n;
+	}
+	return 0;
 }
 
 int

@@ -137,9 +137,12 @@ RV_HIDDEN int	 redis_prepare(struct redis *, const char *name,
 #define CH_KEY_MAX	202
 #define SHM_WORKERS	64
 struct shm_att;
+#define LAST_WORDS	160
 struct shm_worker {
 	atomic_int	 pid;		/* 0: free */
 	atomic_ulong	 requests, active, bytes, errors;
+	/* Why it ended, written as it dies (crash.c), read by the master. */
+	char		 last_words[LAST_WORDS];
 };
 RV_HIDDEN struct shm_worker *shm_slot(struct shm_att *);
 RV_HIDDEN struct shm_att *hub_shared(struct hub *);

@@ -52,7 +52,20 @@ struct conn {
 	/* The pool's queue, then the loop's done queue. */
 	struct conn		*qnext;
 	int64_t			 qtime;	/* ms: queued for a thread at */
+	/*
+	 * While its handler runs (pool.c's list): who writes the response,
+	 * CLAIM_HANDLER at its first write or CLAIM_WATCHDOG for a hung
+	 * one's 504, whichever comes first; and whether it waits (rv_sleep,
+	 * a body read), which a hung handler does not.
+	 */
+	atomic_int		 claim;
+	atomic_int		 waiting;
+	int64_t			 run_since;	/* ms */
+	int			 hung;
+	struct conn		*rprev, *rnext;
 };
+
+enum { CLAIM_NONE, CLAIM_HANDLER, CLAIM_WATCHDOG };
 
 /* loop.c */
 RV_HIDDEN int64_t now_ms(void);
@@ -65,6 +78,11 @@ RV_HIDDEN void	 conn_release(struct rv_server *, struct conn *);
 RV_HIDDEN void	 conn_adopt(struct rv_server *, struct conn *);
 /* The access log line of a finished request. */
 RV_HIDDEN void	 log_access(const struct rv_req *);
+/*
+ * pool.c claimed the response of a hung handler (CLAIM_WATCHDOG): answer
+ * 504, log it, leave the last words, and a replaceable worker drains.
+ */
+RV_HIDDEN void	 conn_hung(struct rv_server *, struct conn *, int64_t ms);
 
 /* pool.c */
 struct pool;
@@ -79,8 +97,8 @@ RV_HIDDEN int	 pool_submit(struct pool *, struct conn *);
  * ms until it should be called again.
  */
 RV_HIDDEN int	 pool_tick(struct pool *);
-/* Handlers running or queued. */
-RV_HIDDEN unsigned pool_busy(struct pool *);
+/* Handlers running or queued, and of those the hung ones. */
+RV_HIDDEN unsigned pool_busy(struct pool *, unsigned *hung);
 /* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */
 RV_HIDDEN int	 pool_free(struct pool *);
 

@@ -195,6 +195,10 @@ struct rv_stream {
 	size_t			 max_item;	/* srv->lim.max_item, at hand */
 	struct timespec		 last_write;
 	size_t			 items;
+	/* stream_idle_timeout: items seen at the last look, and since when */
+	size_t			 idle_items;
+	struct timespec		 idle_since;
+	int			 idle_ended;
 	uint64_t		 bytes;
 	void			(*done_cb)(struct rv_stream *, enum rv_err,
 				    void *);
@@ -285,6 +289,16 @@ RV_HIDDEN const struct rv_encoder *encoder_by_name(const struct rv_server *,
 /* q-value of a media type under an Accept header (0..1000). */
 RV_HIDDEN int	 accept_quality(const char *accept, const char *media_type);
 
+/* stream.c: ms this stream may still go without an item (ULONG_MAX:
+ * no stream_idle_timeout); 0 ends it as the server's stop would. */
+RV_HIDDEN unsigned long stream_idle_left(struct rv_stream *);
+
+/* crash.c: the route this thread runs, for a crash's last words */
+extern _Thread_local const struct route *crash_route;
+/* Leave "why in METHOD pattern" for the supervisor (shared memory). */
+RV_HIDDEN void	 crash_last_words(struct rv_server *, const char *why,
+		    const struct route *);
+
 /* problem.c: a whole problem+json response (head and body) */
 RV_HIDDEN int	 problem_render(struct rv_buf *head, struct rv_buf *body,
 		    int status, const char *title, const char *detail,
@@ -363,7 +377,14 @@ struct rv_server {
 	size_t			 nsettings;
 	struct guard		*guard_list;	/* registered guards */
 	struct bearer		*bearer;	/* the stock guard's tokens */
+	struct allow_list	*allow;		/* TCP peers let in (allow.c) */
 };
+
+/* allow.c: TCP peers.  allow_start: the default (loopback) if unset. */
+struct sockaddr;
+RV_HIDDEN int	 allow_start(struct rv_server *);
+RV_HIDDEN int	 allow_check(const struct rv_server *, const struct sockaddr *);
+RV_HIDDEN void	 allow_free(struct rv_server *);
 
 /* ------------------------------------------------------------------ */
 /* Files (files.c, confine.c, parse_range.c) and guards (guard.c)      */

@@ -22,6 +22,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fastcgi.h>
@@ -64,6 +65,8 @@ struct loopstate {
 	int		 tcp;		/* set TCP_NODELAY */
 	int64_t		 accept_resume;	/* ms; 0: not paused */
 	int64_t		 accept_logged;
+	unsigned long	 refused;	/* peers not in allow */
+	int64_t		 refused_logged;
 	pthread_mutex_t	 done_mu;
 	struct conn	*done;		/* back from handlers */
 	struct conn	*conns;		/* every loop-owned one */
@@ -236,6 +239,15 @@ conn_write(struct rv_sink *sk, const struct iovec *in, int nin, int last)
 		return RV_EGONE;
 	if (c->ended || c->cut)
 		return RV_ECLOSED;
+	/* A hung handler's 504 went out instead (conn_hung): too late. */
+	if (c->handler && atomic_load_explicit(&c->claim,
+	    memory_order_relaxed) != CLAIM_HANDLER) {
+		int	 none = CLAIM_NONE;
+
+		if (!atomic_compare_exchange_strong(&c->claim, &none,
+		    CLAIM_HANDLER))
+			return RV_EGONE;
+	}
 	if (c->handler && (rc = send_wbuf(c)) != RV_OK)
 		return rc;
 	do {
@@ -377,7 +389,7 @@ peer_input(struct conn *c)
  * is left alone: what comes then is the next request's.
  */
 static int
-conn_wait(struct rv_sink *sk, unsigned long ms)
+conn_wait_inner(struct rv_sink *sk, unsigned long ms)
 {
 	struct conn	*c = (struct conn *)sk;
 	struct pollfd	 pfd[3];
@@ -457,7 +469,7 @@ body_take(struct conn *c, void *buf, size_t len)
  * through its grace period.
  */
 static int
-conn_read(struct rv_sink *sk, void *buf, size_t len, size_t *got)
+conn_read_inner(struct rv_sink *sk, void *buf, size_t len, size_t *got)
 {
 	struct conn	*c = (struct conn *)sk;
 	struct pollfd	 pfd;
@@ -502,6 +514,31 @@ conn_read(struct rv_sink *sk, void *buf, size_t len, size_t *got)
 		if (c->fp.streamed != before)
 			stall = now_ms();
 	}
+}
+
+/* A handler that waits is not hung (pool.c's handler_timeout). */
+static int
+conn_wait(struct rv_sink *sk, unsigned long ms)
+{
+	struct conn	*c = (struct conn *)sk;
+	int		 rc;
+
+	atomic_fetch_add(&c->waiting, 1);
+	rc = conn_wait_inner(sk, ms);
+	atomic_fetch_sub(&c->waiting, 1);
+	return rc;
+}
+
+static int
+conn_read(struct rv_sink *sk, void *buf, size_t len, size_t *got)
+{
+	struct conn	*c = (struct conn *)sk;
+	int		 rc;
+
+	atomic_fetch_add(&c->waiting, 1);
+	rc = conn_read_inner(sk, buf, len, got);
+	atomic_fetch_sub(&c->waiting, 1);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -689,9 +726,65 @@ log_access(const struct rv_req *rq)
 	    rq->path != NULL ? rq->path : "-", rq->stream.status,
 	    (unsigned long long)rq->stream.bytes, rq->stream.items, ms,
 	    rq->stream.err == RV_EGONE ? " (client gone)" :
+	    rq->stream.idle_ended ? " (idle: stream_idle_timeout)" :
 	    rq->stream.err == RV_ESHUTDOWN || rq->stream.stopping ?
 	    " (shutdown)" : "");
 	stats_note(rq, ms);
+}
+
+/*
+ * A hung handler: running handler_timeout without a byte sent and not
+ * waiting.  pool.c holds the claim on its response, so the handler's
+ * own writes fail from now on (RV_EGONE) and this thread may write to
+ * the socket; it touches nothing else of c but gone.  Its thread cannot
+ * be stopped, only its process: a replaceable worker drains and exits.
+ */
+void
+conn_hung(struct rv_server *srv, struct conn *c, int64_t ms)
+{
+	const struct route	*r = c->rq->route;
+	struct rv_buf		 head, body;
+	struct iovec		 in[2], out[2 * BATCH + 1];
+	unsigned char		 hdr[BATCH][FCGI_HDR], end[FCGI_HDR + 16];
+	struct msghdr		 mh;
+	size_t			 off = 0;
+	int			 iv = 0, n;
+
+	memset(&head, 0, sizeof(head));
+	memset(&body, 0, sizeof(body));
+	if (problem_render(&head, &body, 504, NULL, "the handler did not "
+	    "answer within handler_timeout", NULL) == RV_OK) {
+		in[0].iov_base = head.p;
+		in[0].iov_len = head.len;
+		in[1].iov_base = body.p;
+		in[1].iov_len = body.len;
+		n = fcgi_frame_stdout(c->fp.reqid, in, 2, &iv, &off, hdr,
+		    BATCH, out);
+		fcgi_header(end, FCGI_STDOUT, c->fp.reqid, 0);
+		fcgi_end_request(end + FCGI_HDR, c->fp.reqid,
+		    FCGI_REQUEST_COMPLETE);
+		out[n].iov_base = end;
+		out[n++].iov_len = sizeof(end);
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = out;
+		mh.msg_iovlen = (size_t)n;
+		/* A few hundred bytes into an idle socket: never blocks. */
+		(void)sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	buf_free(&head);
+	buf_free(&body);
+	atomic_store(&c->gone, 1);
+	logx(RV_LOG_INFO, "%s %s 504 0 bytes 0 items %lld ms (hung)",
+	    c->rq->method != NULL ? c->rq->method : "-",
+	    c->rq->path != NULL ? c->rq->path : "-", (long long)ms);
+	crash_last_words(srv, "handler_timeout", r);
+	logx(RV_LOG_ERROR, "handler_timeout: %s %s ran %lld ms without "
+	    "answering or waiting: 504 sent%s", r != NULL ? r->method : "-",
+	    r != NULL ? r->pattern : "-", (long long)ms,
+	    srv->lim.replaceable ? "; this worker drains, to be replaced" :
+	    "; its thread stays busy (no supervisor to replace this process)");
+	if (srv->lim.replaceable)
+		rv_server_stop(srv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1140,7 +1233,8 @@ static void
 sub_heartbeat(struct rv_server *srv, struct conn *c)
 {
 
-	if (rv_comment(&c->rq->stream, "") != RV_OK || atomic_load(&c->gone))
+	if (stream_idle_left(&c->rq->stream) == 0 ||
+	    rv_comment(&c->rq->stream, "") != RV_OK || atomic_load(&c->gone))
 		loop_sub_end(srv, c);
 	else
 		loop_sub_wrote(srv, c);
@@ -1195,15 +1289,40 @@ accept_pause(struct loopstate *L, int err)
 	L->accept_resume = t + ACCEPT_PAUSE_MS;
 }
 
+/* A peer not on the allow list: logged, at most once a second. */
+static void
+refuse_peer(struct loopstate *L, const struct sockaddr_storage *ss)
+{
+	char		 a[INET6_ADDRSTRLEN];
+	const void	*p;
+	int64_t		 t = now_ms();
+
+	L->refused++;
+	if (t - L->refused_logged < 1000)
+		return;
+	p = ss->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)(const void *)ss)->
+	    sin_addr : (const void *)&((const struct sockaddr_in6 *)
+	    (const void *)ss)->sin6_addr;
+	if (inet_ntop(ss->ss_family, p, a, sizeof(a)) == NULL)
+		strcpy(a, "?");
+	logx(RV_LOG_WARN, "connection from %s refused: not in allow (%lu "
+	    "refused so far)", a, L->refused);
+	L->refused_logged = t;
+}
+
 static void
 accept_all(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
 	struct conn		*c;
 	int			 fd, i, one = 1;
 
 	for (i = 0; i < ACCEPTS_PER_EVENT; i++) {
-		fd = accept4(L->listenfd, NULL, NULL,
+		sl = sizeof(ss);
+		fd = accept4(L->listenfd, (struct sockaddr *)&ss, &sl,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -1211,6 +1330,11 @@ accept_all(struct rv_server *srv)
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				accept_pause(L, errno);
 			return;
+		}
+		if (L->tcp && !allow_check(srv, (struct sockaddr *)&ss)) {
+			refuse_peer(L, &ss);
+			close(fd);
+			continue;
 		}
 		/* Items are flushed one by one: Nagle would hold them. */
 		if (L->tcp)
@@ -1304,6 +1428,10 @@ loop_new(struct rv_server *srv, int listenfd)
 	L->tq[TQ_CLOSE].span = CLOSE_MS;
 	L->tq[TQ_SUB].span = srv->lim.heartbeat_ms > 0 ?
 	    (int64_t)srv->lim.heartbeat_ms : SUB_HEARTBEAT_MS;
+	/* Idle subscribers are looked at (and end) at their heartbeats. */
+	if (srv->lim.stream_idle_ms > 0 &&
+	    (int64_t)srv->lim.stream_idle_ms < L->tq[TQ_SUB].span)
+		L->tq[TQ_SUB].span = (int64_t)srv->lim.stream_idle_ms;
 	if (getsockname(listenfd, (struct sockaddr *)&ss, &sl) == 0)
 		L->tcp = ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 	if ((fl = fcntl(listenfd, F_GETFL)) < 0 ||
@@ -1416,12 +1544,12 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 {
 	struct loopstate	*L;
 	int64_t			 grace_end = 0;
-	unsigned		 busy;
+	unsigned		 busy, hung = 0;
 
 	if (srv->loop != NULL)
 		return RV_ESTATE;
 	if (server_own_fds(srv) != RV_OK || stats_start(srv) != RV_OK ||
-	    (L = loop_new(srv, listenfd)) == NULL)
+	    allow_start(srv) != RV_OK || (L = loop_new(srv, listenfd)) == NULL)
 		return RV_EIO;
 	if (hub_start(srv->hub) != RV_OK)
 		logx(RV_LOG_ERROR, "channels: cannot start the backend's "
@@ -1433,21 +1561,22 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 				stop_begin(srv);
 				grace_end = now_ms() + STOP_GRACE_MS;
 			}
-			if (pool_busy(srv->pool) == 0 ||
-			    now_ms() >= grace_end)
+			busy = pool_busy(srv->pool, &hung);
+			if (busy == hung || now_ms() >= grace_end)
 				break;
 		}
 		loop_once(srv, grace_end != 0 ? STOP_POLL_MS : -1);
 	}
 	take_done(srv);
 	hub_log_stats(srv->hub);
-	if ((busy = pool_busy(srv->pool)) > 0) {
+	if ((busy = pool_busy(srv->pool, &hung)) > 0) {
 		/*
 		 * Handlers that ignored the stop still own connections and
 		 * may still hand them back: the loop state stays for them.
 		 */
-		logx(RV_LOG_WARN, "%u handlers still running after the %d s "
-		    "grace period", busy, STOP_GRACE_MS / 1000);
+		if (busy > hung)
+			logx(RV_LOG_WARN, "%u handlers still running after "
+			    "the %d s grace period", busy, STOP_GRACE_MS / 1000);
 		atomic_store(&srv->stopping, 2);
 		return RV_ESHUTDOWN;
 	}

@@ -49,6 +49,8 @@ struct pool {
 	unsigned		 starting;	/* made, not yet waiting */
 	unsigned		 queued;	/* jobs not yet taken */
 	unsigned		 busy;		/* queued + running */
+	struct conn		*running;	/* handlers not yet returned */
+	unsigned		 hung;		/* of those, past handler_timeout */
 	int			 stopping;
 };
 
@@ -86,6 +88,38 @@ handover(struct rv_server *srv, struct conn *c, int ret)
 	return 1;
 }
 
+/* Under p->mu: c's handler starts; the watchdog may look at it. */
+static void
+running(struct pool *p, struct conn *c)
+{
+
+	c->run_since = now_ms();
+	c->hung = 0;
+	atomic_store(&c->claim, CLAIM_NONE);
+	c->rprev = NULL;
+	if ((c->rnext = p->running) != NULL)
+		c->rnext->rprev = c;
+	p->running = c;
+}
+
+/* c's handler returned: off the watchdog's list before c can go. */
+static void
+unrun(struct pool *p, struct conn *c)
+{
+
+	pthread_mutex_lock(&p->mu);
+	if (c->rprev != NULL)
+		c->rprev->rnext = c->rnext;
+	else
+		p->running = c->rnext;
+	if (c->rnext != NULL)
+		c->rnext->rprev = c->rprev;
+	c->rprev = c->rnext = NULL;
+	if (c->hung)
+		p->hung--;
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void
 run(struct pool *p, struct conn *c)
 {
@@ -94,7 +128,10 @@ run(struct pool *p, struct conn *c)
 	int			 ret;
 
 	atomic_fetch_add(&srv->n_active, 1);
+	crash_route = rq->route;
 	ret = route_run(rq);
+	crash_route = NULL;
+	unrun(p, c);
 	if (rq->stream.sub != NULL && handover(srv, c, ret)) {
 		atomic_fetch_sub(&srv->n_active, 1);
 		return;
@@ -109,7 +146,8 @@ run(struct pool *p, struct conn *c)
 		rq->stream.gone_counted = 1;
 		atomic_fetch_add(&srv->n_gone, 1);
 	}
-	log_access(rq);
+	if (!c->hung)	/* else conn_hung() logged its 504 */
+		log_access(rq);
 	req_free(rq);
 	free(rq);
 	c->rq = NULL;
@@ -170,6 +208,7 @@ worker(void *arg)
 			p->tail = NULL;
 		c->qnext = NULL;
 		p->queued--;
+		running(p, c);
 		pthread_mutex_unlock(&p->mu);
 		run(p, c);
 		pthread_mutex_lock(&p->mu);
@@ -302,6 +341,46 @@ pool_submit(struct pool *p, struct conn *c)
 	return rc;
 }
 
+/*
+ * Under p->mu: handlers past handler_timeout that sent nothing and wait
+ * on nothing are hung: the claim on their response makes their own
+ * writes fail, and conn_hung() answers 504.  The ms until the next
+ * look, or -1.
+ */
+static int
+watch_hung(struct pool *p, int64_t t)
+{
+	int64_t		 lim = (int64_t)p->srv->lim.handler_timeout_ms, d;
+	int64_t		 next = -1;
+	struct conn	*c;
+	int		 none;
+
+	if (lim <= 0)
+		return -1;
+	for (c = p->running; c != NULL; c = c->rnext) {
+		if (c->hung || atomic_load(&c->claim) != CLAIM_NONE)
+			continue;	/* answered or answering */
+		if ((d = c->run_since + lim - t) > 0 ||
+		    atomic_load(&c->waiting) > 0) {
+			/* A waiting one is looked at again in a second. */
+			d = d > 0 ? d : 1000;
+			next = next < 0 || d < next ? d : next;
+			continue;
+		}
+		none = CLAIM_NONE;
+		if (!atomic_compare_exchange_strong(&c->claim, &none,
+		    CLAIM_WATCHDOG))
+			continue;
+		c->hung = 1;
+		p->hung++;
+		conn_hung(p->srv, c, t - c->run_since);
+	}
+	/* Jobs not yet taken by a thread are not on the list yet. */
+	if (p->head != NULL && (next < 0 || next > 1000))
+		next = 1000;
+	return next > INT32_MAX ? INT32_MAX : (int)next;
+}
+
 int
 pool_tick(struct pool *p)
 {
@@ -309,12 +388,14 @@ pool_tick(struct pool *p)
 	int	 next = -1;
 
 	pthread_mutex_lock(&p->mu);
+	next = watch_hung(p, now_ms());
 	/* Jobs no idle or starting thread will take, oldest first. */
 	while (p->head != NULL && p->queued > p->idle + p->starting &&
 	    p->threads < p->srv->lim.max_handlers && !p->stopping) {
 		t = now_ms();
 		if ((waited = t - p->head->qtime) < SPAWN_DELAY_MS) {
-			next = (int)(SPAWN_DELAY_MS - waited);
+			if (next < 0 || SPAWN_DELAY_MS - waited < next)
+				next = (int)(SPAWN_DELAY_MS - waited);
 			break;
 		}
 		if (spawn(p) != RV_OK)
@@ -325,12 +406,14 @@ pool_tick(struct pool *p)
 }
 
 unsigned
-pool_busy(struct pool *p)
+pool_busy(struct pool *p, unsigned *hung)
 {
 	unsigned	 n;
 
 	pthread_mutex_lock(&p->mu);
 	n = p->busy;
+	if (hung != NULL)
+		*hung = p->hung;
 	pthread_mutex_unlock(&p->mu);
 	return n;
 }

@@ -42,6 +42,7 @@ rv_server_new(void)
 	srv->lim.heartbeat_ms = 15000;
 	srv->lim.params_timeout_ms = 5000;
 	srv->lim.write_timeout_ms = 30000;
+	srv->lim.handler_timeout_ms = 60000;
 	srv->lim.thread_stack = 256 * 1024;
 	srv->lim.channel_history = 1000;
 	srv->lim.channel_history_age_ms = 3600 * 1000;
@@ -105,6 +106,7 @@ rv_server_free(struct rv_server *srv)
 	stats_free(srv);
 	guards_free(srv);
 	settings_free(srv);
+	allow_free(srv);
 	if (srv->stopfd >= 0)
 		close(srv->stopfd);
 	if (srv->stop_evfd >= 0)

@@ -4,6 +4,7 @@
  * bulk mode); waits send heartbeats and notice a client that left.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,7 @@ stream_open(struct rv_req *rq, const char *offer, const char *fmt)
 	s->heartbeat_ms = rq->srv->lim.heartbeat_ms;
 	s->max_item = rq->srv->lim.max_item;
 	now(&s->last_write);
+	s->idle_since = s->last_write;
 	if (rq->bad_status != 0) {
 		/* Validation errors (validate.c) go with it, one a field. */
 		req_problem_ext(rq, rq->bad_status, http_reason(rq->bad_status),
@@ -379,6 +381,30 @@ rv_alive(struct rv_stream *s)
 	return rc;
 }
 
+/*
+ * Items are not timed as they go (that costs a clock read each): a
+ * look that finds the count moved restarts the idle clock, so it runs
+ * from the first look after the last item; waits look at every slice.
+ */
+unsigned long
+stream_idle_left(struct rv_stream *s)
+{
+	unsigned long	 lim = s->rq->srv->lim.stream_idle_ms, idle;
+
+	if (lim == 0 || s->enc == NULL || s->state == SS_CLOSED)
+		return ULONG_MAX;
+	if (s->items != s->idle_items) {
+		s->idle_items = s->items;
+		now(&s->idle_since);
+		return lim;
+	}
+	if ((idle = ms_since(&s->idle_since)) < lim)
+		return lim - idle;
+	s->stopping = 1;	/* ends with a retry hint, as at a stop */
+	s->idle_ended = 1;
+	return 0;
+}
+
 int
 rv_sleep(struct rv_stream *s, unsigned long ms)
 {
@@ -402,11 +428,17 @@ rv_sleep(struct rv_stream *s, unsigned long ms)
 			if (slice > left)
 				slice = left;
 		}
+		if ((idle = stream_idle_left(s)) == 0)
+			return RV_ESHUTDOWN;
+		if (idle < slice)
+			slice = idle;
 		if ((rc = s->rq->sink->wait(s->rq->sink, slice)) != RV_OK) {
 			wait_failed(s, rc);
 			return rc;
 		}
 		left -= slice;
+		if (stream_idle_left(s) == 0)
+			return RV_ESHUTDOWN;
 		if (s->heartbeat_ms > 0 && s->enc != NULL &&
 		    s->state != SS_CLOSED &&
 		    ms_since(&s->last_write) >= s->heartbeat_ms) {

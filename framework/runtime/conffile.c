@@ -56,6 +56,7 @@ struct key {
 static const struct key keys[] = {
 	{ "listen",		K_LISTEN, AT(listen), 0, 0 },
 	{ "socket_mode",	K_MODE,	AT(socket_mode), 0, 0777 },
+	{ "allow",		K_PATH,	AT(allow), 0, 0 },
 	{ "module",		K_MODULE, 0, 0, 0 },	/* repeatable */
 	{ "module_dir",		K_PATH,	AT(module_dir), 0, 0 },
 	{ "mount",		K_MOUNT, AT(mount), 0, 0 },
@@ -63,6 +64,8 @@ static const struct key keys[] = {
 	{ "heartbeat",		K_MS,	L(heartbeat_ms), 0, DAY_MS },
 	{ "params_timeout",	K_MS,	L(params_timeout_ms), 1, DAY_MS },
 	{ "write_timeout",	K_MS,	L(write_timeout_ms), 0, DAY_MS },
+	{ "handler_timeout",	K_MS,	L(handler_timeout_ms), 0, DAY_MS },
+	{ "stream_idle_timeout", K_MS,	L(stream_idle_ms), 0, DAY_MS },
 	{ "max_params",		K_SIZE,	L(max_params), KIB, GIB },
 	{ "max_body",		K_SIZE,	L(max_body), 0, SIZE_MAX },
 	{ "max_item",		K_SIZE,	L(max_item), KIB, SIZE_MAX },
@@ -457,6 +460,8 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 		return 0;
 	case K_LISTEN: case K_PATH: case K_MOUNT: case K_CHANNELS:
 	case K_DIR:
+		if (k->off == AT(allow))
+			c->allow_line = x->line;	/* checked by the library */
 		return set_string(x, c, k, v);
 	case K_TOKFILE:
 		c->token_file_line = x->line;
@@ -716,6 +721,7 @@ config_free(struct config *c)
 	free(c->user);
 	free(c->group);
 	free(c->socket_group);
+	free(c->allow);
 	free(c->mount);
 	free(c->download_dir);
 	free(c->delegate_prefix);

@@ -27,6 +27,8 @@ struct config {
 	unsigned	 workers;	/* processes; 1: no supervisor */
 	char		*user, *group;	/* to become after binding, as root */
 	char		*socket_group;	/* the unix socket's group */
+	char		*allow;		/* TCP peers let in (rv_server_allow) */
+	int		 allow_line;
 	size_t		 max_requests;	/* per worker, then replaced; 0: no */
 	char		*status;	/* the status route's path, or NULL */
 	char		*status_token;

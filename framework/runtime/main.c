@@ -275,6 +275,12 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", file);
 		return -1;
 	}
+	if (c->allow != NULL && rv_server_allow(r->srv, c->allow) != RV_OK) {
+		snprintf(err, errlen, "%s:%d: allow = %s: not a list of "
+		    "addresses and networks (10.0.0.5 192.168.0.0/24 ::1), or "
+		    "any", file, c->allow_line, c->allow);
+		return -1;
+	}
 	if (c->mount != NULL && rv_server_mount(r->srv, c->mount) != RV_OK) {
 		snprintf(err, errlen, "%s: mount '%s' refused", file,
 		    c->mount);
@@ -287,14 +293,11 @@ apply_config(struct run *r, const char *file, char *err, size_t errlen)
 		return -1;
 	}
 	rv_server_slow_log(r->srv, c->slow_request_ms);
-	/* Recycling needs a supervisor to replace the worker. */
-	if (c->max_requests > 0 && c->workers > 1) {
-		struct rv_limits	 l;
-
-		rv_server_limits(r->srv, &l);
-		l.max_requests = c->max_requests;
-		(void)rv_server_set_limits(r->srv, &l);
-	} else if (c->max_requests > 0)
+	/* Recycling (max_requests, a hung handler) needs a supervisor. */
+	c->lim.replaceable = c->workers > 1;
+	c->lim.max_requests = c->workers > 1 ? c->max_requests : 0;
+	(void)rv_server_set_limits(r->srv, &c->lim);
+	if (c->max_requests > 0 && c->workers <= 1)
 		fprintf(stderr, "rivulet: %s: max_requests needs workers > 1: "
 		    "ignored\n", file);
 	if (c->channels != NULL &&
@@ -412,7 +415,7 @@ sv_run(void *gen, int fd)
 	int		 rc;
 
 	the_server = r->srv;
-	if (signals_on() != 0)
+	if (signals_on() != 0 || rv_server_report_crashes(r->srv) != RV_OK)
 		return 1;
 	set_signal(SIGHUP, SIG_IGN);	/* the master's */
 	sigemptyset(&none);
@@ -498,6 +501,7 @@ serve(struct run *r, const struct opts *o)
 		}
 		return rc;
 	}
+	(void)rv_server_report_crashes(r->srv);
 	systemd_notify("READY=1");
 	rc = rv_server_serve(r->srv, fd);
 	systemd_notify("STOPPING=1");

@@ -103,14 +103,24 @@ spawn(struct sv *v, struct slot *s)
 	s->restart_at = 0;
 }
 
+/* Why a worker ended: its exit, and the route its last words name. */
 static void
-describe(pid_t pid, int status, char *buf, size_t len)
+describe(struct sv *v, pid_t pid, int status, char *buf, size_t len)
 {
+	char		 words[200];
+	const char	*where = NULL;
 
+	if (rv_shared_last_words(v->sh, (long)pid, words, sizeof(words)) > 0 &&
+	    (where = strstr(words, " in ")) == NULL)
+		where = strstr(words, " sent by ");
 	if (WIFSIGNALED(status))
-		snprintf(buf, len, "worker %ld killed by signal %d (%s)%s",
+		snprintf(buf, len, "worker %ld killed by signal %d (%s)%s%s",
 		    (long)pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+		    where != NULL ? where : "",
 		    WCOREDUMP(status) ? ", core dumped" : "");
+	else if (where != NULL)
+		snprintf(buf, len, "worker %ld exited with status %d after %s",
+		    (long)pid, WEXITSTATUS(status), words);
 	else
 		snprintf(buf, len, "worker %ld exited with status %d",
 		    (long)pid, WEXITSTATUS(status));
@@ -121,14 +131,15 @@ static void
 reap(struct sv *v)
 {
 	struct slot	*s;
-	char		 why[160];
+	char		 why[400];
+	const char	*words;
 	int64_t		 t = mono_ms(), lived;
 	pid_t		 pid;
 	int		 status;
 	unsigned	 i;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		describe(pid, status, why, sizeof(why));
+		describe(v, pid, status, why, sizeof(why));
 		for (i = 0; i < MAX_WORKERS; i++)
 			if (v->old[i].pid == pid) {
 				v->old[i].pid = 0;
@@ -152,8 +163,9 @@ reap(struct sv *v)
 				/* It served max_requests and drained. */
 				s->backoff = 0;
 				s->restart_at = t;
-				say("worker %ld recycled: a new one now",
-				    (long)pid);
+				say("worker %ld recycled%s: a new one now",
+				    (long)pid, (words = strstr(why, " after ")) !=
+				    NULL ? words : "");
 				continue;
 			}
 			if (s->backoff > BACKOFF_MAX_MS)

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """fcgi_send.py SOCKET CASE [ARGS]: speak raw FastCGI to rivulet's socket.
 
+SOCKET is a unix socket's path, or tcp:HOST:PORT, or tcp:HOST:PORT@SRC
+to connect from the local address SRC.
+
 A plain or hostile FastCGI peer for the integration tests (python3
 standard library only).  It prints one line saying what came back:
 
@@ -73,6 +76,16 @@ def begin(rid=1, keep=0):
 
 
 def conn(path, timeout=10):
+    """A unix socket path, or tcp:HOST:PORT[@SOURCE] (bound to SOURCE)."""
+    if path.startswith("tcp:"):
+        addr, _, src = path[4:].partition("@")
+        host, _, port = addr.rpartition(":")
+        s = socket.socket(socket.AF_INET)
+        s.settimeout(timeout)
+        if src:
+            s.bind((src, 0))
+        s.connect((host, int(port)))
+        return s
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(timeout)
     s.connect(path)

@@ -277,5 +277,9 @@ wait_log() {
 	return 1
 }
 
+# sockets PID: the sockets a process holds (its listener, and one per
+# front server connection: compare with a count taken before).
+sockets() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'; }
+
 # now: a monotonic clock in seconds with decimals
 now() { cut -d' ' -f1 /proc/uptime; }
