@@ -42,26 +42,12 @@ RIVPID=$!
 PIDS="$PIDS $RIVPID"
 wait_for test -S "$T/rivulet.sock" || { cat "$T/rivulet.log" >&2; die "rivulet did not start"; }
 
-mkdir -p "$T/www"
-cat >"$T/lighttpd.conf" <<CONF
-server.modules += ( "mod_fastcgi" )
-server.bind = "127.0.0.1"
-server.port = $PORT
-server.document-root = "$T/www"
-server.upload-dirs = ( "$T" )
-server.errorlog = "$T/lighttpd.log"
-server.stream-response-body = 2
-server.max-connections = 1024
-mimetype.assign = ( ".json" => "application/json" )
+bench_lighttpd "mimetype.assign = ( \".json\" => \"application/json\" )
 fastcgi.server = (
-	"/data-stream" => (( "socket" => "$T/rivulet.sock", "check-local" => "disable" )),
-	"/raw1" => (( "socket" => "$T/raw1.sock", "check-local" => "disable" )),
-	"/raw4" => (( "socket" => "$T/raw4.sock", "check-local" => "disable" )),
-)
-CONF
-"$LIGHTTPD" -D -f "$T/lighttpd.conf" 2>"$T/lighttpd.err" &
-PIDS="$PIDS $!"
-wait_for curl -s -o /dev/null "$U/" || { cat "$T/lighttpd.err" "$T/lighttpd.log" >&2; die "lighttpd did not start on $PORT"; }
+	\"/data-stream\" => (( \"socket\" => \"$T/rivulet.sock\", \"check-local\" => \"disable\" )),
+	\"/raw1\" => (( \"socket\" => \"$T/raw1.sock\", \"check-local\" => \"disable\" )),
+	\"/raw4\" => (( \"socket\" => \"$T/raw4.sock\", \"check-local\" => \"disable\" )),
+)"
 
 # The body every target sends: rivulet's, once.
 curl -sf -o "$T/www/small.json" "$U/data-stream?count=1" || die "rivulet /data-stream?count=1 failed"
