@@ -55,6 +55,8 @@ struct shm_hdr {
 	/* For the status route: every worker's totals, the restarts. */
 	struct shm_worker workers[SHM_WORKERS];
 	atomic_ulong	 restarts;
+	struct shm_totals totals;
+	struct shm_route routes[SHM_ROUTES];
 	_Alignas(32) unsigned char ring[];
 };
 
@@ -449,6 +451,51 @@ rv_shared_count_restart(struct rv_shared *sh)
 
 	if (sh != NULL)
 		atomic_fetch_add(&sh->h->restarts, 1);
+}
+
+/*
+ * The route's shared figures: found by key, or a free entry claimed.
+ * A claim is a few stores long; one left half made by a worker that
+ * died in between is passed over after a bounded wait.
+ */
+struct shm_route *
+shm_route(struct shm_att *a, const char *method, const char *pattern)
+{
+	struct shm_route	*r;
+	char			 key[SHM_ROUTE_KEY];
+	unsigned		 st, spins;
+	size_t			 i;
+	int			 n;
+
+	if (a == NULL)
+		return NULL;
+	n = snprintf(key, sizeof(key), "%s %s", method, pattern);
+	if (n < 0 || (size_t)n >= sizeof(key))
+		return NULL;	/* too long to share: this worker's alone */
+	for (i = 0; i < SHM_ROUTES; i++) {
+		r = &a->sh->h->routes[i];
+		for (spins = 0; spins < 1000000; spins++) {
+			st = atomic_load(&r->state);
+			if (st == 0 && atomic_compare_exchange_strong(
+			    &r->state, &st, 1)) {
+				memcpy(r->key, key, (size_t)n + 1);
+				atomic_store(&r->state, 2);
+				return r;
+			}
+			if (st == 2)
+				break;
+		}
+		if (st == 2 && strcmp(r->key, key) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+struct shm_totals *
+shm_totals(struct shm_att *a)
+{
+
+	return a != NULL ? &a->sh->h->totals : NULL;
 }
 
 size_t

@@ -144,6 +144,25 @@ struct shm_worker {
 	/* Why it ended, written as it dies (crash.c), read by the master. */
 	char		 last_words[LAST_WORDS];
 };
+/*
+ * Per-route figures every worker adds to (status.c), keyed by "METHOD
+ * pattern": counts survive a worker's restart, and any worker shows
+ * them all.
+ */
+#define SHM_ROUTES	256
+#define SHM_ROUTE_KEY	96
+#define SHM_BUCKETS	10
+struct shm_route {
+	atomic_uint	 state;		/* 0 free, 1 being claimed, 2 ready */
+	char		 key[SHM_ROUTE_KEY];
+	atomic_ulong	 n, ms_sum, hist[SHM_BUCKETS];
+};
+struct shm_totals {
+	atomic_ulong	 by_class[6], gone;
+};
+RV_HIDDEN struct shm_route *shm_route(struct shm_att *, const char *method,
+		    const char *pattern);
+RV_HIDDEN struct shm_totals *shm_totals(struct shm_att *);
 RV_HIDDEN struct shm_worker *shm_slot(struct shm_att *);
 RV_HIDDEN struct shm_att *hub_shared(struct hub *);
 RV_HIDDEN struct shm_worker *shm_workers(struct shm_att *,

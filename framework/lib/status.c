@@ -4,9 +4,10 @@
  * Every finished request is noted (log_access): this process's totals,
  * answers by status class, and per route a count and a latency
  * histogram.  With a supervisor, each worker also adds its totals to
- * its slot in the shared log's header, so that whichever worker answers
- * the status route shows every worker.  Per-route figures are those of
- * the worker that answers.
+ * its slot in the shared log's header, and the per-route figures and
+ * answers by class go to entries there that every worker adds to: the
+ * status route shows them all whichever worker answers, and a worker's
+ * restart loses none of them.
  */
 #include <sys/socket.h>
 
@@ -25,22 +26,20 @@
 #include "internal.h"
 #include "channel.h"
 
-#define NBUCKETS	10
+#define NBUCKETS	SHM_BUCKETS
 
 static const unsigned bucket_ms[NBUCKETS] = {
 	5, 10, 25, 50, 100, 250, 500, 1000, 5000, 0	/* 0: +Inf */
 };
 
-struct route_stats {
-	atomic_ulong	 n, ms_sum;
-	atomic_ulong	 hist[NBUCKETS];
-};
-
+/* A route's figures: this process's, or shared (struct shm_route). */
 struct srv_stats {
-	atomic_ulong		 requests, bytes, gone;
-	atomic_ulong		 by_class[6];	/* [1..5]: 1xx..5xx */
+	atomic_ulong		 requests, bytes;
+	struct shm_totals	 own_totals;	/* by class, gone */
+	struct shm_totals	*totals;	/* own, or shared */
 	size_t			 nroutes;
-	struct route_stats	*routes;
+	struct shm_route	*own;		/* one a route */
+	struct shm_route	**routes;	/* own, or shared */
 };
 
 static int64_t
@@ -59,13 +58,24 @@ stats_start(struct rv_server *srv)
 
 	if (srv->stats != NULL)
 		return RV_OK;
+	struct shm_att		*sa = hub_shared(srv->hub);
+	size_t			 i;
+
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
-	    (srv->nroutes > 0 && (st->routes = calloc(srv->nroutes,
-	    sizeof(*st->routes))) == NULL)) {
+	    (st->own = calloc(srv->nroutes + 1, sizeof(*st->own))) == NULL ||
+	    (st->routes = calloc(srv->nroutes + 1,
+	    sizeof(*st->routes))) == NULL) {
+		if (st != NULL)
+			free(st->own);
 		free(st);
 		return RV_ENOMEM;
 	}
 	st->nroutes = srv->nroutes;
+	st->totals = sa != NULL ? shm_totals(sa) : &st->own_totals;
+	for (i = 0; i < st->nroutes; i++)
+		if (sa == NULL || (st->routes[i] = shm_route(sa,
+		    srv->routes[i].method, srv->routes[i].pattern)) == NULL)
+			st->routes[i] = &st->own[i];
 	srv->stats = st;
 	return RV_OK;
 }
@@ -74,8 +84,10 @@ void
 stats_free(struct rv_server *srv)
 {
 
-	if (srv->stats != NULL)
+	if (srv->stats != NULL) {
 		free(srv->stats->routes);
+		free(srv->stats->own);
+	}
 	free(srv->stats);
 	srv->stats = NULL;
 	free(srv->status_path);
@@ -87,7 +99,7 @@ stats_note(const struct rv_req *rq, long ms)
 {
 	struct srv_stats	*st = rq->srv->stats;
 	struct shm_worker	*w;
-	struct route_stats	*rs;
+	struct shm_route	*rs;
 	size_t			 b, i;
 	long			 ttfb;
 	int			 cls = rq->stream.status / 100;
@@ -108,12 +120,12 @@ stats_note(const struct rv_req *rq, long ms)
 	atomic_fetch_add(&st->requests, 1);
 	atomic_fetch_add(&st->bytes, rq->stream.bytes);
 	if (rq->stream.err == RV_EGONE)
-		atomic_fetch_add(&st->gone, 1);
+		atomic_fetch_add(&st->totals->gone, 1);
 	if (cls >= 1 && cls <= 5)
-		atomic_fetch_add(&st->by_class[cls], 1);
+		atomic_fetch_add(&st->totals->by_class[cls], 1);
 	if (rq->route != NULL && (i = (size_t)(rq->route -
 	    rq->srv->routes)) < st->nroutes) {
-		rs = &st->routes[i];
+		rs = st->routes[i];
 		atomic_fetch_add(&rs->n, 1);
 		atomic_fetch_add(&rs->ms_sum, (unsigned long)ms);
 		for (b = 0; b < NBUCKETS - 1 && (unsigned long)ms >
@@ -151,7 +163,7 @@ totals(struct rv_server *srv, struct figures *f, struct rv_stream *s,
 	if (sa == NULL || shm_slot(sa) == NULL) {
 		f->requests = atomic_load(&srv->stats->requests);
 		f->bytes = atomic_load(&srv->stats->bytes);
-		f->errors = atomic_load(&srv->stats->by_class[5]);
+		f->errors = atomic_load(&srv->stats->totals->by_class[5]);
 		f->active = atomic_load(&srv->n_active);
 		f->workers = 1;
 		return;
@@ -196,13 +208,13 @@ status_json(struct rv_req *rq, struct rv_stream *s)
 	rv_kint(s, "active_handlers", (int64_t)f.active);
 	rv_kint(s, "bytes_out", (int64_t)f.bytes);
 	rv_kint(s, "server_errors", (int64_t)f.errors);
-	rv_kint(s, "clients_gone", (int64_t)atomic_load(&st->gone));
+	rv_kint(s, "clients_gone", (int64_t)atomic_load(&st->totals->gone));
 	rv_key(s, "answers");
 	rv_packf(s, "{s:I, s:I, s:I, s:I}",
-	    "2xx", (json_int_t)atomic_load(&st->by_class[2]),
-	    "3xx", (json_int_t)atomic_load(&st->by_class[3]),
-	    "4xx", (json_int_t)atomic_load(&st->by_class[4]),
-	    "5xx", (json_int_t)atomic_load(&st->by_class[5]));
+	    "2xx", (json_int_t)atomic_load(&st->totals->by_class[2]),
+	    "3xx", (json_int_t)atomic_load(&st->totals->by_class[3]),
+	    "4xx", (json_int_t)atomic_load(&st->totals->by_class[4]),
+	    "5xx", (json_int_t)atomic_load(&st->totals->by_class[5]));
 	rv_key(s, "channels");
 	rv_packf(s, "{s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "channels", (json_int_t)hs.channels,
@@ -217,14 +229,14 @@ status_json(struct rv_req *rq, struct rv_stream *s)
 		rv_map_open(s);
 		rv_kstr(s, "method", srv->routes[i].method);
 		rv_kstr(s, "pattern", srv->routes[i].pattern);
-		rv_kint(s, "requests", (int64_t)atomic_load(&st->routes[i].n));
-		rv_kint(s, "ms_sum", (int64_t)atomic_load(&st->routes[i].ms_sum));
+		rv_kint(s, "requests", (int64_t)atomic_load(&st->routes[i]->n));
+		rv_kint(s, "ms_sum", (int64_t)atomic_load(&st->routes[i]->ms_sum));
 		rv_key(s, "latency_ms");
 		rv_map_open(s);
 		for (b = 0; b < NBUCKETS; b++) {
 			rv_key(s, b < NBUCKETS - 1 ? rv_fmt(s, "le_%u",
 			    bucket_ms[b]) : "le_inf");
-			rv_int(s, (int64_t)atomic_load(&st->routes[i].hist[b]));
+			rv_int(s, (int64_t)atomic_load(&st->routes[i]->hist[b]));
 		}
 		rv_map_close(s);
 		rv_map_close(s);
@@ -266,11 +278,11 @@ status_prometheus(struct rv_req *rq, struct rv_stream *s)
 	rv_text(s, "# TYPE rivulet_answers_total counter\n");
 	for (i = 2; i <= 5; i++)
 		rv_textf(s, "rivulet_answers_total{class=\"%zuxx\"} %lu\n", i,
-		    atomic_load(&st->by_class[i]));
+		    atomic_load(&st->totals->by_class[i]));
 	rv_text(s, "# TYPE rivulet_route_latency_ms histogram\n");
 	for (i = 0; i < st->nroutes; i++) {
 		for (run = 0, b = 0; b < NBUCKETS; b++) {
-			run += atomic_load(&st->routes[i].hist[b]);
+			run += atomic_load(&st->routes[i]->hist[b]);
 			if (b < NBUCKETS - 1)
 				rv_textf(s, "rivulet_route_latency_ms_bucket{"
 				    "method=\"%s\",route=\"%s\",le=\"%u\"} %lu\n",
@@ -285,9 +297,9 @@ status_prometheus(struct rv_req *rq, struct rv_stream *s)
 		rv_textf(s, "rivulet_route_latency_ms_sum{method=\"%s\","
 		    "route=\"%s\"} %lu\nrivulet_route_latency_ms_count{"
 		    "method=\"%s\",route=\"%s\"} %lu\n", srv->routes[i].method,
-		    srv->routes[i].pattern, atomic_load(&st->routes[i].ms_sum),
+		    srv->routes[i].pattern, atomic_load(&st->routes[i]->ms_sum),
 		    srv->routes[i].method, srv->routes[i].pattern,
-		    atomic_load(&st->routes[i].n));
+		    atomic_load(&st->routes[i]->n));
 	}
 }
 

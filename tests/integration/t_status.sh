@@ -28,6 +28,23 @@ r = [x for x in d["routes"] if x["pattern"] == "/data-stream"][0]
 print(d["workers"], d["requests"] >= 9, len(d["workers_detail"]), r["method"],
       sum(r["latency_ms"].values()) == r["requests"], d["uptime_seconds"] >= 0,
       "subscribers" in d["channels"], d["answers"]["4xx"] >= 0)' "$T/st")" "2 True 2 GET True True True True"
+# Per-route figures are summed over the workers, whichever answers, and
+# outlive a worker's restart.
+route_count() {
+	fetch /status -H "$A" -o "$T/st2"
+	py 'import json, sys
+d = json.load(open(sys.argv[1]))
+print([x["requests"] for x in d["routes"] if x["pattern"] == sys.argv[2]][0],
+      d["answers"]["2xx"] >= 8, d["answers"]["4xx"] >= 1)' "$T/st2" "$1"
+}
+same=yes
+for n in 1 2 3 4 5 6; do [ "$(route_count /data-stream)" = "8 True True" ] || same="no: $(route_count /data-stream)"; done
+check "six status requests, whichever worker: /data-stream counted 8 (every worker's)" "$same" yes
+kill -KILL "$(pgrep -P "$RIV_PID" | head -n 1)"
+i=0
+sleep 0.3
+while [ "$(pgrep -P "$RIV_PID" | wc -l)" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "after a worker was killed and replaced: still 8" "$(route_count /data-stream)" "8 True True"
 get prom "/status?format=prometheus" -H "$A"
 check "?format=prometheus: 200 text/plain" "$(code prom) $(hdr prom Content-Type)" \
     "200 text/plain; charset=utf-8"
@@ -40,12 +57,12 @@ check "without the token: 401 with WWW-Authenticate" "$(code noauth) $(hdr noaut
     '401 Bearer realm="rivulet status"'
 check_re "from off loopback: 403" "$($F get-from 10.1.2.3 /status)" '^status 403 '
 
-# A worker replaced: counted.
+# A worker replaced: counted (the second: one was killed above).
 kill -SEGV "$(pgrep -P "$RIV_PID" | head -n 1)"
 sleep 1.5
 get st2 /status -H "$A"
-check "worker_restarts counts a replaced worker" "$(py '
-import json, sys; print(json.load(open(sys.argv[1]))["worker_restarts"])' "$T/st2")" 1
+check "worker_restarts counts each replaced worker" "$(py '
+import json, sys; print(json.load(open(sys.argv[1]))["worker_restarts"])' "$T/st2")" 2
 
 # The slow-request log: /ticks sends its head with its first tick, 1 s in.
 fetch "/ticks" -o /dev/null
