@@ -805,8 +805,11 @@ request_over(struct rv_server *srv, struct conn *c)
 		free(c->rq);
 		c->rq = NULL;
 	}
+	/* Draining: a kept connection gets no next request from us. */
 	if (c->cut || atomic_load(&c->gone) ||
-	    (c->fp.state == FP_DONE && c->wbuf.len == 0)) {
+	    (c->fp.state == FP_DONE && c->wbuf.len == 0) ||
+	    (c->fp.state == FP_IDLE && c->wbuf.len == 0 && c->rbuf.len == 0 &&
+	    atomic_load(&srv->stopping))) {
 		conn_close(srv, c);
 		return -1;
 	}
@@ -1487,8 +1490,18 @@ stop_begin(struct rv_server *srv)
 			loop_sub_end(srv, c);
 		}
 	}
-	while (L->conns != NULL)
-		conn_close(srv, L->conns);
+	/*
+	 * Idle kept connections go.  A request on its way in stays and is
+	 * served: the front server sent it here, and a connection closed
+	 * under it is an error for its client (a reload under load would
+	 * not be clean).
+	 */
+	for (c = L->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->tq == TQ_KEEP && c->fp.state == FP_IDLE &&
+		    c->rbuf.len == 0 && c->wbuf.len == 0)
+			conn_close(srv, c);
+	}
 	/* Running handlers see stop_evfd and srv->stopping by themselves. */
 }
 
@@ -1562,7 +1575,8 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 				grace_end = now_ms() + STOP_GRACE_MS;
 			}
 			busy = pool_busy(srv->pool, &hung);
-			if (busy == hung || now_ms() >= grace_end)
+			if ((busy == hung && L->conns == NULL) ||
+			    now_ms() >= grace_end)
 				break;
 		}
 		loop_once(srv, grace_end != 0 ? STOP_POLL_MS : -1);
