@@ -308,6 +308,14 @@ struct rv_shared;
 RV_API struct rv_shared *rv_shared_new(size_t bytes);
 RV_API void rv_shared_free(struct rv_shared *);
 RV_API int rv_server_attach(struct rv_server *, struct rv_shared *);
+/*
+ * Work one process of many should do (a producer that publishes to a
+ * channel): 1 if this process holds the lease called name now, 0 if
+ * another living worker does; it passes to another when its holder
+ * dies or is replaced.  1 without a supervisor.  Ask before each
+ * round of the work: the answer can change.
+ */
+RV_API int rv_server_lease(struct rv_server *, const char *name);
 /* The server a request came to (to publish from other threads). */
 RV_API struct rv_server *rv_req_server(const struct rv_req *);
 
@@ -548,6 +556,14 @@ RV_API int rv_server_add_guard(struct rv_server *, const char *name,
 /* The number of routes guarded, or -1 (errbuf says why). */
 RV_API int rv_server_guard_routes(struct rv_server *, const char *guard,
     const char *glob, char *errbuf, size_t errlen);
+/*
+ * Bodies of the routes whose pattern matches glob: at most max bytes,
+ * under the server's max_upload.  A longer declared body is answered
+ * 413 before the handler runs; a chunked one is cut at max (its reads
+ * fail with RV_ETOOBIG).  The number of routes, or -1 (errbuf says why).
+ */
+RV_API int rv_server_body_limit(struct rv_server *, const char *glob,
+    size_t max, char *errbuf, size_t errlen);
 /*
  * The stock guard "bearer": "Authorization: Bearer TOKEN" with one of
  * the tokens given here (compared in constant time), else 401 with

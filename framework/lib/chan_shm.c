@@ -57,6 +57,7 @@ struct shm_hdr {
 	atomic_ulong	 restarts;
 	struct shm_totals totals;
 	struct shm_route routes[SHM_ROUTES];
+	struct shm_lease leases[SHM_LEASES];	/* under mu */
 	_Alignas(32) unsigned char ring[];
 };
 
@@ -489,6 +490,47 @@ shm_route(struct shm_att *a, const char *method, const char *pattern)
 			return r;
 	}
 	return NULL;
+}
+
+/*
+ * The named lease: 1 if this process holds it now, 0 if a living one
+ * does.  A holder that died (a crash, a drained worker gone) is taken
+ * over; under the log's mutex, a lookup a second at most.
+ */
+int
+shm_lease(struct shm_att *a, const char *name)
+{
+	struct shm_hdr		*h = a->sh->h;
+	struct shm_lease	*l, *free_l = NULL;
+	int			 me = (int)getpid(), held = 0;
+	size_t			 i;
+
+	if (strlen(name) >= sizeof(h->leases[0].name))
+		return 0;
+	shm_lock(h);
+	for (i = 0; i < SHM_LEASES; i++) {
+		l = &h->leases[i];
+		if (l->name[0] == '\0') {
+			if (free_l == NULL)
+				free_l = l;
+			continue;
+		}
+		if (strcmp(l->name, name) != 0)
+			continue;
+		if (l->pid != me && (l->pid == 0 ||
+		    (kill(l->pid, 0) != 0 && errno == ESRCH)))
+			l->pid = me;
+		held = l->pid == me;
+		free_l = NULL;
+		break;
+	}
+	if (i == SHM_LEASES && free_l != NULL) {
+		memcpy(free_l->name, name, strlen(name) + 1);
+		free_l->pid = me;
+		held = 1;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return held;
 }
 
 struct shm_totals *

@@ -1356,6 +1356,16 @@ rv_server_attach(struct rv_server *srv, struct rv_shared *sh)
 	return RV_OK;
 }
 
+int
+rv_server_lease(struct rv_server *srv, const char *name)
+{
+	struct shm_att	*a = srv->hub != NULL ? srv->hub->sa : NULL;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	return a == NULL ? 1 : shm_lease(a, name);
+}
+
 struct rv_server *
 rv_req_server(const struct rv_req *rq)
 {

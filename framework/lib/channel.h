@@ -163,6 +163,13 @@ struct shm_totals {
 RV_HIDDEN struct shm_route *shm_route(struct shm_att *, const char *method,
 		    const char *pattern);
 RV_HIDDEN struct shm_totals *shm_totals(struct shm_att *);
+/* rv_server_lease(): one worker of many does a job (a producer). */
+#define SHM_LEASES	16
+struct shm_lease {
+	int		 pid;
+	char		 name[48];
+};
+RV_HIDDEN int	 shm_lease(struct shm_att *, const char *name);
 RV_HIDDEN struct shm_worker *shm_slot(struct shm_att *);
 RV_HIDDEN struct shm_att *hub_shared(struct hub *);
 RV_HIDDEN struct shm_worker *shm_workers(struct shm_att *,

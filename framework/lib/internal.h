@@ -261,6 +261,7 @@ struct route {
 	const char		*guard_names;	/* the route's own (guard.c) */
 	struct guard		**guards;	/* run before the handler */
 	size_t			 nguards;
+	size_t			 body_limit;	/* bytes; 0: the server's */
 };
 
 enum route_res {

@@ -885,6 +885,7 @@ dispatch(struct rv_server *srv, struct conn *c)
 	struct loopstate	*L = srv->loop;
 	struct rv_req		*rq = c->rq;
 	char			 allow[128], extra[160];
+	size_t			 lim;
 
 	/* A streamed body is read by the handler (conn_read). */
 	c->bodyq.len = c->bodyq_off = 0;
@@ -913,6 +914,15 @@ dispatch(struct rv_server *srv, struct conn *c)
 		break;
 	}
 	rq->mod_data = rq->route->mod_data;
+	/* The route's own body limit, under the server's (body_limit). */
+	if ((lim = rq->route->body_limit) > 0) {
+		if ((c->fp.clen >= 0 && (uint64_t)c->fp.clen > lim) ||
+		    rq->body_len > lim)
+			return answer(srv, c, 413, "the request body is over "
+			    "this route's body_limit", NULL);
+		if (c->fp.state == FP_STREAM && lim < c->fp.max_stream)
+			c->fp.max_stream = lim;	/* a chunked one is cut there */
+	}
 	/*
 	 * The handler thread owns c from its submission on: off every list
 	 * and out of the epoll set first, so nothing here names it later.
@@ -938,6 +948,7 @@ conn_event(struct rv_server *srv, struct conn *c, enum fcgi_ev ev)
 	switch (ev) {
 	case FCGI_EV_BEGIN:
 		c->ended = c->cut = 0;
+		fcgi_set_stream(&c->fp, srv->lim.max_upload);	/* a route's went */
 		tq_put(srv->loop, c, TQ_REQUEST);
 		return 0;
 	case FCGI_EV_PARAMS:

@@ -21,6 +21,7 @@
  * Captures are the routed path's own bytes: front servers have already
  * percent-decoded PATH_INFO, so nothing is decoded twice here.
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,4 +416,31 @@ route_match(const struct route *rt, size_t n, struct rv_req *rq, char *allow,
 	}
 	rq->route = best;
 	return ROUTE_FOUND;
+}
+
+/* body_limit = GLOB SIZE: the routes matched get their own 413. */
+int
+rv_server_body_limit(struct rv_server *srv, const char *glob, size_t max,
+    char *err, size_t errlen)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	if (errlen > 0)
+		*err = '\0';
+	if (srv->loop != NULL) {
+		snprintf(err, errlen, "body limits are set before serving");
+		return -1;
+	}
+	if (glob == NULL || glob[0] != '/' || max == 0) {
+		snprintf(err, errlen, "a pattern starting with '/' and a size "
+		    "over 0 are needed");
+		return -1;
+	}
+	for (i = 0; i < srv->nroutes; i++)
+		if (fnmatch(glob, srv->routes[i].pattern, 0) == 0) {
+			srv->routes[i].body_limit = max;
+			n++;
+		}
+	return n;
 }

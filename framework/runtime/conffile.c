@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conffile.h"
 
@@ -39,7 +40,7 @@ struct ctx {
 enum kind {
 	K_LISTEN, K_MODE, K_MODULE, K_PATH, K_MOUNT, K_LEVEL,
 	K_SIZE, K_MS, K_COUNT, K_ZCOUNT, K_SLOW, K_CHANNELS, K_DELEGATE,
-	K_TOKENS, K_GUARD, K_TOKFILE, K_DIR
+	K_TOKENS, K_GUARD, K_TOKFILE, K_DIR, K_LIMIT
 };
 
 struct key {
@@ -95,6 +96,7 @@ static const struct key keys[] = {
 	{ "bearer_tokens",	K_TOKENS, 0, 0, 0 },
 	{ "bearer_token_file",	K_TOKFILE, AT(token_file), 0, 0 },
 	{ "guard",		K_GUARD, 0, 0, 0 },	/* repeatable */
+	{ "body_limit",		K_LIMIT, 0, 1, SIZE_MAX },	/* repeatable */
 	{ "max_upload",		K_SIZE,	L(max_upload), 0, SIZE_MAX },
 	{ "upload_dir",		K_DIR,	AT(upload_dir), 0, 0 },
 };
@@ -210,6 +212,15 @@ parse_ms(const char *v, unsigned long long *out)
 	return 0;
 }
 
+/* workers = auto, the default: one a CPU this process may run on. */
+static unsigned
+cpus(void)
+{
+	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
 static int
 set_number(struct ctx *x, struct config *c, const struct key *k,
     const char *v)
@@ -243,10 +254,15 @@ set_number(struct ctx *x, struct config *c, const struct key *k,
 		*(unsigned long *)p = (unsigned long)n;
 		return 0;
 	default:	/* K_COUNT, K_ZCOUNT */
+		if (k->off == AT(workers) && strcmp(v, "auto") == 0) {
+			c->workers = cpus();
+			return 0;
+		}
 		if (parse_digits(v, &n, &v) != 0 || *v != '\0' ||
 		    n < k->min || n > k->max)
-			return fail(x, "%s: not a number from %llu to %llu",
-			    k->name, k->min, k->max);
+			return fail(x, "%s: not a number from %llu to %llu%s",
+			    k->name, k->min, k->max, k->off == AT(workers) ?
+			    ", nor auto (one a CPU)" : "");
 		if (k->kind == K_ZCOUNT)
 			*(size_t *)p = (size_t)n;
 		else
@@ -429,6 +445,37 @@ add_guard(struct ctx *x, struct config *c, const char *v)
 	return 0;
 }
 
+/* "body_limit = GLOB SIZE" */
+static int
+add_limit(struct ctx *x, struct config *c, const char *v)
+{
+	struct conf_limit	*l;
+	unsigned long long	 n;
+	size_t			 g = strcspn(v, " \t");
+	const char		*size = v + g;
+	char			 b[SHOWN_MAX + 4];
+
+	while (*size == ' ' || *size == '\t')
+		size++;
+	if (g == 0 || *v != '/' || *size == '\0')
+		return fail(x, "body_limit: expected 'body_limit = PATTERN "
+		    "SIZE', the pattern starting with '/' (body_limit = "
+		    "/upload* 10M)");
+	if (parse_size(size, &n) != 0 || n == 0)
+		return fail(x, "body_limit: '%s' is not a size over 0 (bytes, "
+		    "or with K, M or G: 64K, 16M)", shown(size, b));
+	if ((l = realloc(c->limits, (c->nlimits + 1) * sizeof(*l))) == NULL)
+		return fail(x, "out of memory");
+	c->limits = l;
+	l += c->nlimits;
+	l->line = x->line;
+	l->max = (size_t)n;
+	if ((l->glob = strndup(v, g)) == NULL)
+		return fail(x, "out of memory");
+	c->nlimits++;
+	return 0;
+}
+
 static int
 set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 {
@@ -445,6 +492,8 @@ set_key(struct ctx *x, struct config *c, const char *name, const char *v)
 		return add_module(x, c, v);
 	if (k->kind == K_GUARD)
 		return add_guard(x, c, v);
+	if (k->kind == K_LIMIT)
+		return add_limit(x, c, v);
 	if (c->seen & (1UL << i))
 		return fail(x, "'%s' is given twice", k->name);
 	c->seen |= 1UL << i;
@@ -563,7 +612,7 @@ config_parse(const char *file, const char *text, size_t len,
 	if (errlen > 0)
 		err[0] = '\0';
 	c->socket_mode = 0660;
-	c->workers = 1;
+	c->workers = cpus();
 	c->channel_shm = 16 * 1024 * 1024;
 	c->log_level = RV_LOG_INFO;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
@@ -736,6 +785,9 @@ config_free(struct config *c)
 		free(c->guards[i].glob);
 	}
 	free(c->guards);
+	for (i = 0; i < c->nlimits; i++)
+		free(c->limits[i].glob);
+	free(c->limits);
 	free(c->upload_dir);
 	memset(c, 0, sizeof(*c));
 }

@@ -54,6 +54,12 @@ struct config {
 		int	 line;
 	}		*guards;	/* guard = NAME GLOB, in order */
 	size_t		 nguards;
+	struct conf_limit {
+		char	*glob;
+		size_t	 max;
+		int	 line;
+	}		*limits;	/* body_limit = GLOB SIZE, in order */
+	size_t		 nlimits;
 };
 
 /*

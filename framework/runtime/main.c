@@ -253,6 +253,33 @@ apply_guards(struct run *r, const char *file, char *err, size_t errlen)
 	return 0;
 }
 
+/* "body_limit = GLOB SIZE" lines, once every module added its routes. */
+static int
+apply_body_limits(struct run *r, const char *file, char *err, size_t errlen)
+{
+	struct conf_limit	*l;
+	char			 why[512];
+	size_t			 i;
+	int			 n;
+
+	for (i = 0; i < r->cfg.nlimits; i++) {
+		l = &r->cfg.limits[i];
+		n = rv_server_body_limit(r->srv, l->glob, l->max, why,
+		    sizeof(why));
+		if (n <= 0) {
+			snprintf(err, errlen, "%s:%d: body_limit: %s", file,
+			    l->line, n < 0 ? why : "the pattern matches no "
+			    "route (rivulet --routes lists them)");
+			return -1;
+		}
+		if (l->max > r->cfg.lim.max_upload)
+			fprintf(stderr, "rivulet: %s:%d: warning: body_limit "
+			    "over max_upload: max_upload applies\n", file,
+			    l->line);
+	}
+	return 0;
+}
+
 /* Limits, log level, mount: what the config sets on the server. */
 static int
 apply_config(struct run *r, const char *file, char *err, size_t errlen)
@@ -337,7 +364,8 @@ setup(struct run *r, const struct opts *o)
 			    r->cfg.module_lines[i], why);
 			goto fail;
 		}
-	if (apply_guards(r, o->file, err, sizeof(err)) != 0)
+	if (apply_guards(r, o->file, err, sizeof(err)) != 0 ||
+	    apply_body_limits(r, o->file, err, sizeof(err)) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -7,7 +7,8 @@
  *   "stocks" / SYMBOL		event "price-update", when it moved
  *
  * so every client sees the same items with the same ids, and one that
- * reconnects with Last-Event-ID gets what it missed.  The thread starts
+ * reconnects with Last-Event-ID gets what it missed.  With several
+ * workers, the one that holds the "demo-live" lease publishes.  The thread starts
  * with the first such subscriber and stops when the module is unloaded.
  */
 #include <errno.h>
@@ -35,9 +36,12 @@ produce(void *arg)
 	pthread_mutex_lock(&mu);
 	while (!stopping) {
 		pthread_mutex_unlock(&mu);
-		demo_publish_metrics(server, &cpu);
-		if (mk != NULL)
-			demo_market_tick(mk, server);
+		/* With workers, one of them publishes for all. */
+		if (rv_server_lease(server, "demo-live")) {
+			demo_publish_metrics(server, &cpu);
+			if (mk != NULL)
+				demo_market_tick(mk, server);
+		}
 		pthread_mutex_lock(&mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += TICK_MS / 1000;

@@ -161,6 +161,12 @@ start_rivulet() {
 		echo "listen = unix:$T/riv.sock"
 		echo "module = $DEMO_SO"
 		echo "log_level = info"
+		# One process unless the test asks for workers (the default
+		# is one a CPU): most tests watch one server's state.
+		case " $* " in
+		*" workers = "*) ;;
+		*) echo "workers = 1" ;;
+		esac
 		for l in "$@"; do echo "$l"; done
 	} >"$T/rivulet.conf"
 	"$RIVULET" -c "$T/rivulet.conf" 2>"$T/rivulet.log" &

@@ -10,7 +10,7 @@ command -v sha256sum >/dev/null 2>&1 || bail "sha256sum is required: not found"
 mkdir -p "$T/up"
 # max_body small so that most bodies stream; max_upload 150M.
 start_rivulet "upload_dir = $T/up" "max_body = 64K" "max_upload = 150M" \
-    "params_timeout = 10s"
+    "params_timeout = 10s" "body_limit = /api/echo 200K"
 start_lighttpd
 
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -83,6 +83,33 @@ check "160 MiB: nothing saved" "$(ls -A "$T/up" | grep -c -e huge -e '^\.rivulet
 # The byte stream: read chunk by chunk.
 get bs /api/upload_as_bytestream -m 60 -X POST --data-binary "@$T/in_small"
 check_re "bytestream: 1000 bytes counted" "$(code bs) $(cat "$T/bs")" '^200 \{"bytes":1000,'
+
+# body_limit = /api/echo 200K: that route's own 413, before its
+# handler runs when the length is known, and a chunked body cut at the
+# limit; other routes keep max_upload.
+json_of() {	# BYTES FILE: a JSON document of about BYTES
+	python3 -c 'import sys; sys.stdout.write("{\"a\":\"" + "x" * (int(sys.argv[1]) - 8) + "\"}")' "$1" >"$2"
+}
+json_of $((300 * 1024)) "$T/in_300k"
+get bsbig /api/echo -m 60 -H 'Content-Type: application/json' --data-binary "@$T/in_300k"
+check "body_limit: 300K with Content-Length: 413" "$(code bsbig)" 413
+check_re "... the problem says why, before the handler" "$(cat "$T/bsbig")" "route's body_limit"
+get bsbigc /api/echo -m 60 -H 'Content-Type: application/json' \
+    -H 'Transfer-Encoding: chunked' --data-binary "@$T/in_300k"
+check "body_limit: 300K chunked: 413 (cut at 200K)" "$(code bsbigc)" 413
+json_of $((150 * 1024)) "$T/in_150k"
+get bsok /api/echo -m 60 -H 'Content-Type: application/json' \
+    -H 'Transfer-Encoding: chunked' --data-binary "@$T/in_150k"
+check "body_limit: 150K chunked, under it: 200, echoed whole" \
+    "$(code bsok) $(wc -c <"$T/bsok" | tr -d ' ')" "200 $(wc -c <"$T/in_150k" | tr -d ' ')"
+up other "$T/in_300k" -H 'Content-Disposition: attachment; filename="other.bin"'
+check "another route keeps max_upload: 300K to the file stream, 201" "$(code other)" 201
+printf 'listen = unix:%s/x.sock\nmodule = %s\nbody_limit = /no/such* 1M\n' "$T" "$DEMO_SO" >"$T/bl.conf"
+check_re "body_limit matching no route: refused with FILE:LINE" \
+    "$("$RIVULET" -t -c "$T/bl.conf" 2>&1)" 'bl.conf:3: body_limit: the pattern matches no route'
+printf 'listen = unix:%s/x.sock\nmodule = %s\nbody_limit = /api* lots\n' "$T" "$DEMO_SO" >"$T/bl2.conf"
+check_re "body_limit with a bad size: refused with FILE:LINE" \
+    "$("$RIVULET" -t -c "$T/bl2.conf" 2>&1)" "bl2.conf:3: body_limit: 'lots' is not a size"
 
 # multipart/form-data, as a browser sends it.
 get mp /api/upload_as_file_stream -m 60 -F "note=hello" \

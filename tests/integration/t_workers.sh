@@ -69,6 +69,26 @@ check "every subscriber got all $sent, in whichever worker" "$got" \
     "$(for n in 1 2 3 4 5 6; do printf ' %s' "$sent"; done)"
 first=$(sed -n 's/^id: //p' "$T/sub1" | head -n 1)
 
+# One producer for every worker (rv_server_lease): the live dashboard
+# gets an item a second, not one a second from each worker.
+DP=""
+for n in 1 2 3 4 5 6; do
+	"$CURL" -s -N -m 4 -o "$T/dash$n" "$U/dashboard/metrics" &
+	track $!
+	DP="$DP $!"
+done
+for p in $DP; do wait "$p" 2>/dev/null; done
+most=0 least=99 dup=0
+for n in 1 2 3 4 5 6; do
+	c=$(grep -c '^event: metrics' "$T/dash$n")
+	[ "$c" -gt "$most" ] && most=$c
+	[ "$c" -lt "$least" ] && least=$c
+	dup=$((dup + $(sed -n 's/^id: //p' "$T/dash$n" | sort | uniq -d | wc -l)))
+done
+check_ge "the live dashboard: items came to every client" "$least" 2
+check_lt "... at most 5 in 4 s to any (one producer, not one a worker)" "$most" 6
+check "... and no id twice" "$dup" 0
+
 # A worker dies (SIGSEGV) mid-stream: logged, replaced; the other
 # worker's streams go on to their end.  The subscribers leave first, so
 # that each worker's sockets count its streams; the victim is the one

@@ -4,11 +4,14 @@
  * a subscription made in a handler and given up is freed, and the
  * subscriber limit answers 503.
  */
+#include <sys/wait.h>
+
 #include <check.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "channel.h"
@@ -239,6 +242,52 @@ START_TEST(shared_log)
 }
 END_TEST
 
+/* One process of several holds a lease; it passes on when it dies. */
+START_TEST(leases)
+{
+	struct rv_shared	*sh = rv_shared_new(64 * 1024);
+	struct rv_server	*a = rv_server_new(), *alone = rv_server_new();
+	int			 fds[2], st;
+	char			 got[2];
+	pid_t			 pid;
+
+	ck_assert_ptr_nonnull(sh);
+	ck_assert_int_eq(rv_server_attach(a, sh), RV_OK);
+	/* Without shared memory: always held; bad names never. */
+	ck_assert_int_eq(rv_server_lease(alone, "x"), 1);
+	ck_assert_int_eq(rv_server_lease(alone, ""), 0);
+	ck_assert_int_eq(rv_server_lease(a, "producer"), 1);
+	ck_assert_int_eq(rv_server_lease(a, "producer"), 1);
+	ck_assert_int_eq(rv_server_lease(a, "0123456789012345678901234567"
+	    "89012345678901234567"), 0);
+	/* A child (another worker) is refused it while we live... */
+	ck_assert_int_eq(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		char	 r = (char)('0' + rv_server_lease(a, "producer"));
+		char	 o = (char)('0' + rv_server_lease(a, "other"));
+
+		(void)!write(fds[1], &r, 1);
+		(void)!write(fds[1], &o, 1);
+		rv_server_free(a);
+		rv_server_free(alone);
+		rv_shared_free(sh);
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(read(fds[0], got, 2), 2);	/* both written */
+	ck_assert_int_eq(got[0], '0');
+	ck_assert_int_eq(got[1], '1');	/* another name: its own */
+	/* ...and "other", held by the dead child, passes to us. */
+	ck_assert_int_eq(rv_server_lease(a, "other"), 1);
+	close(fds[0]);
+	close(fds[1]);
+	rv_server_free(a);
+	rv_server_free(alone);
+	rv_shared_free(sh);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -251,6 +300,7 @@ main(void)
 	tcase_add_test(tc, subscriptions_are_freed_and_limited);
 	tcase_add_test(tc, history_is_bounded);
 	tcase_add_test(tc, shared_log);
+	tcase_add_test(tc, leases);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
