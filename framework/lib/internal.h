@@ -147,7 +147,8 @@ enum stream_state {
 struct wlevel {
 	unsigned char	 map;		/* 1: map, 0: array */
 	unsigned char	 want_val;	/* map: a key was given */
-	size_t		 count;
+	uint32_t	 count;		/* 8 bytes a level: a held stream is
+					   smaller (RV_ETOOBIG at 2^32 - 1) */
 };
 
 struct rv_enc {

@@ -41,7 +41,7 @@
 
 #define READ_CHUNK	(64 * 1024)
 #define READS_PER_EVENT	4		/* then the other connections */
-#define ACCEPTS_PER_EVENT 64
+#define ACCEPTS_PER_EVENT 512
 #define KEEP_IDLE_MS	(300 * 1000)	/* a kept connection, unused */
 #define CLOSE_MS	2000		/* to flush an answer, read on */
 #define STOP_GRACE_MS	10000		/* for handlers to finish */

@@ -29,7 +29,7 @@
 #define IDLE_EXIT_S	30
 #define KEEP_THREADS	2
 #define SOFT_THREADS	8
-#define SPAWN_DELAY_MS	2
+#define SPAWN_DELAY_MS	10
 
 struct worker {
 	struct pool	*p;

@@ -122,6 +122,8 @@ w_place(struct rv_stream *s, struct rv_token *t)
 		return RV_OK;
 	}
 	lv = &s->lv[s->depth - 1];
+	if (!is_close && lv->count == UINT32_MAX)
+		return RV_ETOOBIG;
 	t->depth = is_close ? s->depth - 1 : s->depth;
 	t->in_map = lv->map;
 	t->index = lv->count;
@@ -398,6 +400,7 @@ w_pair(struct rv_stream *s, const char *k, struct rv_token *v)
 		return RV_EINVAL;
 	lv = s->depth > 0 ? &s->lv[s->depth - 1] : NULL;
 	if (lv == NULL || !lv->map || lv->want_val || s->item_err != RV_OK ||
+	    lv->count == UINT32_MAX ||
 	    v->type == RV_TOK_MAP_OPEN || v->type == RV_TOK_ARRAY_OPEN) {
 		memset(&kt, 0, sizeof(kt));
 		kt.type = RV_TOK_KEY;

@@ -16,7 +16,13 @@
 
 #include "listen.h"
 
-#define BACKLOG	1024
+/*
+ * As deep as the kernel allows (net.core.somaxconn caps it): a front
+ * server opening thousands of connections at once (a burst of SSE
+ * subscribers) gets EAGAIN from a full unix socket queue, and lighttpd
+ * then takes the backend for overloaded and answers 503 for a while.
+ */
+#define BACKLOG	65535
 
 static int
 set_flags(int fd)

@@ -69,6 +69,7 @@ CONF
 # rivulet behind lighttpd
 cat >"$T/rivulet.conf" <<CONF
 listen = unix:$T/rivulet.sock
+workers = 1
 module = $DEMO
 log_level = info
 max_subscribers = $((SUBS + 100))
@@ -136,10 +137,18 @@ wait $CPID
 
 echo "subscribers $SUBS, $SECS s, $RATE broadcast/s, through $FRONTS lighttpd (ulimit -n $FDS)"
 echo "rivulet: $(cat "$T/riv.out")"
-echo "rivulet: threads $thr2 when all had subscribed, $thr_end at the end; RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / SUBS )) bytes/subscriber"
+# Per subscriber held: divide by those that connected, not those asked.
+held() { awk '{ print ($2 > 0 ? $2 : 1) }' "$1"; }
+echo "rivulet: threads $thr2 when all had subscribed, $thr_end at the end; RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / $(held "$T/riv.out") )) bytes/subscriber"
 echo "rivulet's own share: $(sed -n 's/.*channels: //p' "$T/rivulet.log" | tail -n 1)"
+# Subscribers that did not connect: what the front servers said.
+for f in "$T"/lighttpd-*.log; do cat "$f"; done 2>/dev/null |
+    sed 's/^[0-9: -]*([^)]*) //' | sort | uniq -c | sort -rn | head -n 5 |
+    sed 's/^/lighttpd: /'
+grep -E 'warn|error' "$T/rivulet.log" | sed 's/^rivulet\[[0-9]*\]: //' |
+    sort | uniq -c | sort -rn | head -n 5 | sed 's/^/rivulet log: /'
 echo "node:    $(cat "$T/node.out")"
-echo "node:    RSS ${nrss0} KiB idle -> ${nrss2} KiB: $(( (nrss2 - nrss0) * 1024 / SUBS )) bytes/subscriber"
+echo "node:    RSS ${nrss0} KiB idle -> ${nrss2} KiB: $(( (nrss2 - nrss0) * 1024 / $(held "$T/node.out") )) bytes/subscriber"
 awk -v r="$(cat "$T/riv.out")" -v n="$(cat "$T/node.out")" 'BEGIN {
 	split(r, a, " "); split(n, b, " ");
 	for (i = 1; i < 20; i += 2) { ra[a[i]] = a[i + 1]; na[b[i]] = b[i + 1] }

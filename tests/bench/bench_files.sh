@@ -34,6 +34,7 @@ head -c $((SIZE_MB * 1048576)) /dev/zero >"$T/www/big.bin" ||
 for mode in x-sendfile off; do
 	cat >"$T/riv-$mode.conf" <<CONF
 listen = unix:$T/riv-$mode.sock
+workers = 1
 module = $DEMO
 log_level = warn
 download_dir = $T/www

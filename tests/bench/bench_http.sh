@@ -34,6 +34,7 @@ command -v curl >/dev/null 2>&1 || die "curl is required"
 
 cat >"$T/rivulet.conf" <<CONF
 listen = unix:$T/rivulet.sock
+workers = 1
 module = $DEMO
 log_level = warn
 CONF
