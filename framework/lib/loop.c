@@ -322,6 +322,13 @@ parse_running(struct conn *c)
 				atomic_store(&c->gone, 1);
 				break;
 			}
+		} else if (ev == FCGI_EV_STDIN) {
+			/*
+			 * The body ended, or was refused (413): the handler
+			 * must see that before the records after it, whose
+			 * end would reset the parser and its refusal.
+			 */
+			break;
 		} else if (ev == FCGI_EV_ABORT)
 			atomic_store(&c->gone, 1);
 		else if (ev == FCGI_EV_BAD) {

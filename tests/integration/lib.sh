@@ -287,5 +287,47 @@ wait_log() {
 # front server connection: compare with a count taken before).
 sockets() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'; }
 
+# start_apache [CONF-LINES...]: a real Apache 2.4 (mpm_event) on a free
+# loopback port, mod_proxy_fcgi passing "/" to $T/riv.sock with
+# flushpackets=on as conf/apache.conf does, plus CONF-LINES; sets PORT,
+# U and APACHE_PID.  The socket must be reachable by Apache's user
+# (www-data when we are root: socket_mode = 0666).
+start_apache() {
+	APACHE=${APACHE:-/usr/sbin/apache2}
+	MODS=/usr/lib/apache2/modules
+	command -v "$APACHE" >/dev/null 2>&1 ||
+	    bail "$APACHE is required (packaging/deps.sh installs apache2): not found"
+	[ -f "$MODS/mod_proxy_fcgi.so" ] || bail "mod_proxy_fcgi not found in $MODS"
+	chmod 755 "$T"
+	mkdir -p "$T/apache" "$T/www"
+	for _try in 1 2 3; do
+		PORT=$(free_port)
+		{
+			echo "ServerRoot \"$T/apache\""
+			echo "DefaultRuntimeDir \"$T/apache\""
+			echo "PidFile \"$T/apache/httpd.pid\""
+			echo "Mutex file:$T/apache default"
+			echo "ErrorLog \"$T/apache-error.log\""
+			echo "Listen 127.0.0.1:$PORT"
+			echo "ServerName 127.0.0.1"
+			[ "$(id -u)" -eq 0 ] && echo "User www-data" && echo "Group www-data"
+			echo "LoadModule mpm_event_module $MODS/mod_mpm_event.so"
+			echo "LoadModule authz_core_module $MODS/mod_authz_core.so"
+			echo "LoadModule proxy_module $MODS/mod_proxy.so"
+			echo "LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so"
+			echo "DocumentRoot \"$T/www\""
+			echo "ProxyPass \"/\" \"unix:$T/riv.sock|fcgi://rivulet/\" flushpackets=on timeout=300"
+			for _l in "$@"; do echo "$_l"; done
+		} >"$T/apache.conf"
+		"$APACHE" -DFOREGROUND -f "$T/apache.conf" 2>"$T/apache.stderr" &
+		APACHE_PID=$!
+		track "$APACHE_PID"
+		U="http://127.0.0.1:$PORT"
+		wait_http "$U/" "$APACHE_PID" && return 0
+		stop_pid "$APACHE_PID"
+	done
+	bail "apache did not start: $(cat "$T/apache.stderr" "$T/apache-error.log" 2>/dev/null | tr '\n' ' ')"
+}
+
 # now: a monotonic clock in seconds with decimals
 now() { cut -d' ' -f1 /proc/uptime; }

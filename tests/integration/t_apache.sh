@@ -4,48 +4,13 @@
 # by one, not buffered to the end; a channel reaches Apache's clients;
 # downloads keep their ranges and confinement; the bearer guard answers.
 . "$(dirname "$0")/lib.sh"
-APACHE=${APACHE:-/usr/sbin/apache2}
-command -v "$APACHE" >/dev/null 2>&1 || bail "$APACHE is required (packaging/deps.sh installs apache2): not found"
-MODS=/usr/lib/apache2/modules
-[ -f "$MODS/mod_proxy_fcgi.so" ] || bail "mod_proxy_fcgi not found in $MODS"
-
-chmod 755 "$T"
-mkdir -p "$T/apache" "$T/www" "$T/files"
+mkdir -p "$T/files"
 printf 'hello, range\n' >"$T/files/r.txt"
 start_rivulet "socket_mode = 0666" "download_dir = $T/files" \
     "bearer_tokens = t0ken" "guard = bearer /protected*"
 
-for _try in 1 2 3; do
-	PORT=$(free_port)
-	{
-		echo "ServerRoot \"$T/apache\""
-		echo "DefaultRuntimeDir \"$T/apache\""
-		echo "PidFile \"$T/apache/httpd.pid\""
-		echo "Mutex file:$T/apache default"
-		echo "ErrorLog \"$T/apache-error.log\""
-		echo "Listen 127.0.0.1:$PORT"
-		echo "ServerName 127.0.0.1"
-		[ "$(id -u)" -eq 0 ] && echo "User www-data" && echo "Group www-data"
-		echo "LoadModule mpm_event_module $MODS/mod_mpm_event.so"
-		echo "LoadModule authz_core_module $MODS/mod_authz_core.so"
-		echo "LoadModule proxy_module $MODS/mod_proxy.so"
-		echo "LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so"
-		echo "DocumentRoot \"$T/www\""
-		echo "ProxyPass \"/\" \"unix:$T/riv.sock|fcgi://rivulet/\" flushpackets=on timeout=120"
-		# Apache keeps Authorization from FastCGI backends unless told.
-		echo "<Location \"/\">"
-		echo "CGIPassAuth On"
-		echo "</Location>"
-	} >"$T/apache.conf"
-	"$APACHE" -DFOREGROUND -f "$T/apache.conf" 2>"$T/apache.stderr" &
-	APACHE_PID=$!
-	track "$APACHE_PID"
-	U="http://127.0.0.1:$PORT"
-	wait_http "$U/" "$APACHE_PID" && break
-	stop_pid "$APACHE_PID"
-	APACHE_PID=""
-done
-[ -n "$APACHE_PID" ] || bail "apache did not start: $(cat "$T/apache.stderr" "$T/apache-error.log" 2>/dev/null | tr '\n' ' ')"
+# Apache keeps Authorization from FastCGI backends unless told.
+start_apache '<Location "/">' 'CGIPassAuth On' '</Location>'
 
 # arrivals URL PREFIX [Accept]: "COUNT FIRST LAST" (seconds) of the lines
 # starting with PREFIX, timed as they arrive.

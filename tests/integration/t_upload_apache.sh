@@ -4,49 +4,14 @@
 # CONTENT_LENGTH at all: rivulet must stream both to the handler, keep
 # every byte (sha256), and cut a chunked body at max_upload with 413.
 . "$(dirname "$0")/lib.sh"
-APACHE=${APACHE:-/usr/sbin/apache2}
-command -v "$APACHE" >/dev/null 2>&1 || bail "$APACHE is required (packaging/deps.sh installs apache2): not found"
 command -v sha256sum >/dev/null 2>&1 || bail "sha256sum is required: not found"
-MODS=/usr/lib/apache2/modules
-[ -f "$MODS/mod_proxy_fcgi.so" ] || bail "mod_proxy_fcgi not found in $MODS"
-
 # Apache's workers (www-data when started as root) reach the socket.
-chmod 755 "$T"
-mkdir -p "$T/up" "$T/apache" "$T/www"
+mkdir -p "$T/up"
 chmod 777 "$T/up"
 start_rivulet "upload_dir = $T/up" "max_body = 64K" "max_upload = 150M" \
     "socket_mode = 0666" "params_timeout = 10s"
 
-start_apache() {
-	for _try in 1 2 3; do
-		PORT=$(free_port)
-		{
-			echo "ServerRoot \"$T/apache\""
-			echo "DefaultRuntimeDir \"$T/apache\""
-			echo "PidFile \"$T/apache/httpd.pid\""
-			echo "Mutex file:$T/apache default"
-			echo "ErrorLog \"$T/apache-error.log\""
-			echo "Listen 127.0.0.1:$PORT"
-			echo "ServerName 127.0.0.1"
-			[ "$(id -u)" -eq 0 ] && echo "User www-data" && echo "Group www-data"
-			echo "LoadModule mpm_event_module $MODS/mod_mpm_event.so"
-			echo "LoadModule authz_core_module $MODS/mod_authz_core.so"
-			echo "LoadModule proxy_module $MODS/mod_proxy.so"
-			echo "LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so"
-			echo "DocumentRoot \"$T/www\""
-			echo "LimitRequestBody 0"
-			echo "ProxyPass \"/\" \"unix:$T/riv.sock|fcgi://rivulet/\" flushpackets=on timeout=120"
-		} >"$T/apache.conf"
-		"$APACHE" -DFOREGROUND -f "$T/apache.conf" 2>"$T/apache.stderr" &
-		APACHE_PID=$!
-		track "$APACHE_PID"
-		U="http://127.0.0.1:$PORT"
-		wait_http "$U/" "$APACHE_PID" && return 0
-		stop_pid "$APACHE_PID"
-	done
-	bail "apache did not start: $(cat "$T/apache.stderr" "$T/apache-error.log" 2>/dev/null | tr '\n' ' ')"
-}
-start_apache
+start_apache "LimitRequestBody 0"
 
 sum() { sha256sum <"$1" | cut -d' ' -f1; }
 up() {
