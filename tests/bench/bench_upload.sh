@@ -11,10 +11,7 @@
 # Run by `make bench-upload`.
 . "$(dirname "$0")/../integration/lib.sh"
 SIZE_MB=${SIZE_MB:-1024}
-APACHE=${APACHE:-/usr/sbin/apache2}
-MODS=/usr/lib/apache2/modules
 
-chmod 755 "$T"
 start_rivulet "max_body = 64K" "max_upload = 4G" "socket_mode = 0666" \
     "params_timeout = 30s"
 hwm() { awk '/^VmHWM:/ {print $2 " kB"}' "/proc/$RIV_PID/status"; }
@@ -27,30 +24,7 @@ speed=$("$CURL" -s -o /dev/null -m 600 -w '%{speed_upload}' \
 echo "lighttpd: $(awk -v s="$speed" 'BEGIN { printf "%.0f", s / 1048576 }') MiB/s, rivulet VmHWM $(hwm)"
 stop_pid "$LIGHTTPD_PID"
 
-PORT=$(free_port)
-mkdir -p "$T/apache" "$T/www"
-{
-	echo "ServerRoot \"$T/apache\""
-	echo "DefaultRuntimeDir \"$T/apache\""
-	echo "PidFile \"$T/apache/httpd.pid\""
-	echo "Mutex file:$T/apache default"
-	echo "ErrorLog \"$T/apache-error.log\""
-	echo "Listen 127.0.0.1:$PORT"
-	echo "ServerName 127.0.0.1"
-	[ "$(id -u)" -eq 0 ] && echo "User www-data" && echo "Group www-data"
-	echo "LoadModule mpm_event_module $MODS/mod_mpm_event.so"
-	echo "LoadModule authz_core_module $MODS/mod_authz_core.so"
-	echo "LoadModule proxy_module $MODS/mod_proxy.so"
-	echo "LoadModule proxy_fcgi_module $MODS/mod_proxy_fcgi.so"
-	echo "DocumentRoot \"$T/www\""
-	echo "LimitRequestBody 0"
-	echo "ProxyPass \"/\" \"unix:$T/riv.sock|fcgi://rivulet/\" timeout=600"
-} >"$T/apache.conf"
-"$APACHE" -DFOREGROUND -f "$T/apache.conf" 2>"$T/apache.stderr" &
-APACHE_PID=$!
-track "$APACHE_PID"
-U="http://127.0.0.1:$PORT"
-wait_http "$U/" "$APACHE_PID" || bail "apache did not start"
+start_apache "LimitRequestBody 0"
 speed=$("$CURL" -s -o /dev/null -m 600 -w '%{speed_upload}' \
     -H "Transfer-Encoding: chunked" -X POST -T "$T/in" \
     "$U/api/upload_as_bytestream")
