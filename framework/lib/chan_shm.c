@@ -422,6 +422,7 @@ claim_slot(struct shm_hdr *h)
 		    atomic_compare_exchange_strong(&w->pid, &pid, me)) {
 			atomic_store(&w->requests, 0);
 			atomic_store(&w->active, 0);
+			atomic_store(&w->draining, 0);
 			atomic_store(&w->bytes, 0);
 			atomic_store(&w->errors, 0);
 			w->last_words[0] = '\0';

@@ -141,6 +141,7 @@ struct shm_att;
 struct shm_worker {
 	atomic_int	 pid;		/* 0: free */
 	atomic_ulong	 requests, active, bytes, errors;
+	atomic_int	 draining;	/* stopped accepting: status.c */
 	/* Why it ended, written as it dies (crash.c), read by the master. */
 	char		 last_words[LAST_WORDS];
 };
@@ -158,7 +159,7 @@ struct shm_route {
 	atomic_ulong	 n, ms_sum, hist[SHM_BUCKETS];
 };
 struct shm_totals {
-	atomic_ulong	 by_class[6], gone;
+	atomic_ulong	 by_class[6], gone, hung;
 };
 RV_HIDDEN struct shm_route *shm_route(struct shm_att *, const char *method,
 		    const char *pattern);

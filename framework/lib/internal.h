@@ -446,6 +446,7 @@ RV_HIDDEN struct rv_stream *stream_open(struct rv_req *, const char *offer,
 /* status.c */
 RV_HIDDEN int	 stats_start(struct rv_server *);
 RV_HIDDEN void	 stats_note(const struct rv_req *, long ms);
+RV_HIDDEN void	 stats_note_hung(struct rv_server *);
 RV_HIDDEN void	 stats_free(struct rv_server *);
 /* server.c: after a fork, eventfds of this process's own. */
 RV_HIDDEN int	 server_own_fds(struct rv_server *);

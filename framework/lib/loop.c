@@ -785,6 +785,7 @@ conn_hung(struct rv_server *srv, struct conn *c, int64_t ms)
 	    c->rq->method != NULL ? c->rq->method : "-",
 	    c->rq->path != NULL ? c->rq->path : "-", (long long)ms);
 	crash_last_words(srv, "handler_timeout", r);
+	stats_note_hung(srv);
 	logx(RV_LOG_ERROR, "handler_timeout: %s %s ran %lld ms without "
 	    "answering or waiting: 504 sent%s", r != NULL ? r->method : "-",
 	    r != NULL ? r->pattern : "-", (long long)ms,
@@ -1492,11 +1493,14 @@ static void
 stop_begin(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
+	struct shm_worker	*w;
 	struct conn		*c, *next;
 
 	if (L->listening)
 		epoll_ctl(L->epfd, EPOLL_CTL_DEL, L->listenfd, NULL);
 	L->listening = 0;
+	if ((w = shm_slot(hub_shared(srv->hub))) != NULL)
+		atomic_store(&w->draining, 1);	/* for the status route */
 	L->accept_resume = 0;
 	take_done(srv);
 	hub_run(srv->hub);

@@ -125,15 +125,20 @@ run(struct pool *p, struct conn *c)
 {
 	struct rv_server	*srv = p->srv;
 	struct rv_req		*rq = c->rq;
+	struct shm_worker	*w = shm_slot(hub_shared(srv->hub));
 	int			 ret;
 
 	atomic_fetch_add(&srv->n_active, 1);
+	if (w != NULL)
+		atomic_fetch_add(&w->active, 1);
 	crash_route = rq->route;
 	ret = route_run(rq);
 	crash_route = NULL;
 	unrun(p, c);
 	if (rq->stream.sub != NULL && handover(srv, c, ret)) {
 		atomic_fetch_sub(&srv->n_active, 1);
+		if (w != NULL)
+			atomic_fetch_sub(&w->active, 1);
 		return;
 	}
 	stream_end_ret(&rq->stream, ret);
@@ -152,6 +157,8 @@ run(struct pool *p, struct conn *c)
 	free(rq);
 	c->rq = NULL;
 	atomic_fetch_sub(&srv->n_active, 1);
+	if (w != NULL)
+		atomic_fetch_sub(&w->active, 1);
 	conn_release(srv, c);
 }
 

@@ -94,6 +94,15 @@ stats_free(struct rv_server *srv)
 	free(srv->status_token);
 }
 
+/* A hung handler answered 504 (loop.c's conn_hung). */
+void
+stats_note_hung(struct rv_server *srv)
+{
+
+	if (srv->stats != NULL)
+		atomic_fetch_add(&srv->stats->totals->hung, 1);
+}
+
 void
 stats_note(const struct rv_req *rq, long ms)
 {
@@ -175,17 +184,20 @@ totals(struct rv_server *srv, struct figures *f, struct rv_stream *s,
 		if ((pid = atomic_load(&w[i].pid)) == 0 || kill(pid, 0) != 0)
 			continue;
 		f->workers++;
+		f->active += atomic_load(&w[i].active);
 		f->requests += atomic_load(&w[i].requests);
 		f->bytes += atomic_load(&w[i].bytes);
 		f->errors += atomic_load(&w[i].errors);
 		if (json)
-			rv_packf(s, "{s:i, s:I, s:I}", "pid", pid,
+			rv_packf(s, "{s:i, s:s, s:I, s:I, s:I}", "pid", pid,
+			    "state", atomic_load(&w[i].draining) ? "draining" :
+			    "serving", "active_handlers",
+			    (json_int_t)atomic_load(&w[i].active),
 			    "requests", (json_int_t)atomic_load(&w[i].requests),
 			    "bytes_out", (json_int_t)atomic_load(&w[i].bytes));
 	}
 	if (json)
 		rv_array_close(s);
-	f->active = atomic_load(&srv->n_active);
 }
 
 static void
@@ -209,6 +221,7 @@ status_json(struct rv_req *rq, struct rv_stream *s)
 	rv_kint(s, "bytes_out", (int64_t)f.bytes);
 	rv_kint(s, "server_errors", (int64_t)f.errors);
 	rv_kint(s, "clients_gone", (int64_t)atomic_load(&st->totals->gone));
+	rv_kint(s, "handler_timeouts", (int64_t)atomic_load(&st->totals->hung));
 	rv_key(s, "answers");
 	rv_packf(s, "{s:I, s:I, s:I, s:I}",
 	    "2xx", (json_int_t)atomic_load(&st->totals->by_class[2]),
@@ -275,6 +288,11 @@ status_prometheus(struct rv_req *rq, struct rv_stream *s)
 	    (long long)((wall_ms() - srv->started) / 1000), f.workers,
 	    f.restarts, f.requests, f.active, f.bytes, hs.subscribers,
 	    hs.published);
+	rv_textf(s, "# TYPE rivulet_handler_timeouts_total counter\n"
+	    "rivulet_handler_timeouts_total %lu\n"
+	    "# TYPE rivulet_clients_gone_total counter\n"
+	    "rivulet_clients_gone_total %lu\n",
+	    atomic_load(&st->totals->hung), atomic_load(&st->totals->gone));
 	rv_text(s, "# TYPE rivulet_answers_total counter\n");
 	for (i = 2; i <= 5; i++)
 		rv_textf(s, "rivulet_answers_total{class=\"%zuxx\"} %lu\n", i,

@@ -106,7 +106,8 @@ cc -shared -fPIC -I"$top_srcdir/framework" -o "$T/limits.so" "$T/limits.c" \
     2>"$T/cc.log" || bail "cannot build the test module: $(cat "$T/cc.log")"
 
 start_rivulet "module = $T/limits.so" "workers = 2" "heartbeat = 500ms" \
-    "handler_timeout = 1s" "stream_idle_timeout = 2s" "channel_shm = 1M"
+    "handler_timeout = 1s" "stream_idle_timeout = 2s" "channel_shm = 1M" \
+    "status = /status"
 start_lighttpd
 
 workers() { pgrep -P "$RIV_PID" | sort | tr '\n' ' '; }
@@ -180,6 +181,10 @@ check_re "the supervisor replaces the worker, and says why" \
     "$(cat "$T/rivulet.log")" \
     'worker [0-9]+ recycled after handler_timeout in GET /t/hang: a new one now'
 check "two workers again" "$(two_workers)" 2
+check "the status route counts it, whichever worker answers" "$(fetch /status | py '
+import json, sys
+d = json.load(sys.stdin)
+print(d["handler_timeouts"], sorted(set(w["state"] for w in d["workers_detail"])))')" "1 ['serving']"
 for p in $SP; do wait "$p"; done
 hung=$(sed -n 's/^rivulet\[\([0-9]*\)\].*handler_timeout: GET .*/\1/p' "$T/rivulet.log" | head -n 1)
 others=0

@@ -26,8 +26,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 r = [x for x in d["routes"] if x["pattern"] == "/data-stream"][0]
 print(d["workers"], d["requests"] >= 9, len(d["workers_detail"]), r["method"],
+      [w["state"] for w in d["workers_detail"]] == ["serving"] * 2,
+      all("active_handlers" in w for w in d["workers_detail"]),
+      d["handler_timeouts"] == 0,
       sum(r["latency_ms"].values()) == r["requests"], d["uptime_seconds"] >= 0,
-      "subscribers" in d["channels"], d["answers"]["4xx"] >= 0)' "$T/st")" "2 True 2 GET True True True True"
+      "subscribers" in d["channels"], d["answers"]["4xx"] >= 0)' "$T/st")" "2 True 2 GET True True True True True True True"
 # Per-route figures are summed over the workers, whichever answers, and
 # outlive a worker's restart.
 route_count() {
