@@ -6,10 +6,13 @@
  * its owner reads, writes or closes its fd or touches its fields.
  * The event loop owns it while a request arrives and while the loop
  * itself answers (404, 405, 413, 431, 503).  From dispatch to the end
- * of the response it belongs to one handler thread alone: off the
- * loop's lists and epoll set.  The hand-overs go through the pool's
- * queue and the loop's done queue, both under a mutex, so each owner
- * sees everything the previous one wrote.  The handler thread then
+ * of the response it belongs to one handler alone: off the loop's
+ * lists and epoll set, run by the thread that led the loop (which
+ * leaves the loop to another if the handler waits: lead.c) or by a
+ * pool thread.  The hand-overs go through the loop's inline queue (the
+ * same thread), the pool's lead jobs and the loop's done queue (both
+ * under a mutex), so each owner sees everything the previous one
+ * wrote.  The handler thread then
  * closes the connection itself, or gives a kept one back to the loop.
  */
 #ifndef RV_CONN_H
@@ -49,9 +52,8 @@ struct conn {
 	int			 overdue; /* past it: read once more */
 	struct conn		*tprev, *tnext;	/* its timer queue */
 	struct conn		*prev, *next;	/* loop-owned ones */
-	/* The pool's queue, then the loop's done queue. */
+	/* The loop's inline queue, then its done queue. */
 	struct conn		*qnext;
-	int64_t			 qtime;	/* ms: queued for a thread at */
 	/*
 	 * While its handler runs (pool.c's list): who writes the response,
 	 * CLAIM_HANDLER at its first write or CLAIM_WATCHDOG for a hung
@@ -88,18 +90,44 @@ RV_HIDDEN void	 conn_hung(struct rv_server *, struct conn *, int64_t ms);
 struct pool;
 RV_HIDDEN struct pool *pool_new(struct rv_server *);
 /*
- * Run c's request on a handler thread, which then owns c; RV_ETOOBIG
- * if max_handlers are busy (c stays the caller's).
- */
-RV_HIDDEN int	 pool_submit(struct pool *, struct conn *);
-/*
- * Loop: threads for requests that waited too long for one; -1, or the
- * ms until it should be called again.
+ * Loop: the watchdog of handler_timeout, and threads that left joined;
+ * -1, or the ms until it should be called again.
  */
 RV_HIDDEN int	 pool_tick(struct pool *);
 /* Handlers running or queued, and of those the hung ones. */
 RV_HIDDEN unsigned pool_busy(struct pool *, unsigned *hung);
 /* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */
 RV_HIDDEN int	 pool_free(struct pool *);
+/*
+ * Inline requests: pool_reserve() counts one busy (RV_ETOOBIG past
+ * max_handlers or when stopping), pool_run_inline() runs it in the
+ * caller's thread.  pool_lead() has a pool thread run the loop
+ * (loop_follow); pool_lead_cancel() takes that back if no thread has
+ * yet (1), else 0.
+ */
+RV_HIDDEN int	 pool_reserve(struct pool *);
+RV_HIDDEN void	 pool_run_inline(struct pool *, struct conn *);
+RV_HIDDEN int	 pool_lead(struct pool *);
+RV_HIDDEN int	 pool_lead_cancel(struct pool *);
+/* The signals only the main thread takes. */
+RV_HIDDEN void	 async_signals(sigset_t *);
+
+/* loop.c: a pool thread leads the loop until it goes to another. */
+RV_HIDDEN void	 loop_follow(struct rv_server *);
+
+/*
+ * lead.c: the thread that leads the loop runs handlers itself, and
+ * gives the loop to a pool thread when one would make it wait.
+ * lead_inline_begin/end bracket such a handler (begin gives its run's
+ * number, end says 1 if this thread still leads); lead_yield() before a handler blocks, lead_check() at
+ * its writes (the time budget).
+ */
+struct lead;
+RV_HIDDEN struct lead *lead_new(struct pool *);
+RV_HIDDEN void	 lead_free(struct lead *);
+RV_HIDDEN uint64_t lead_inline_begin(struct lead *);
+RV_HIDDEN int	 lead_inline_end(struct lead *, uint64_t run);
+RV_HIDDEN void	 lead_yield(void);
+RV_HIDDEN void	 lead_check(void);
 
 #endif

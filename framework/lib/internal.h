@@ -14,6 +14,7 @@
  *   problem.c                       problem+json bodies
  *   server.c                        rv_server: routes, encoders, modules
  *   loop.c                          event loop, connections, FastCGI sink
+ *   lead.c                          which thread leads the loop; inline handlers
  *   pool.c                          handler threads
  *   decode.c                        wire -> items (tests, rivulet-cat)
  *   harness.c                       rv_test_*: handlers without a web server

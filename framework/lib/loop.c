@@ -1,13 +1,16 @@
 /*
  * loop.c: the event loop, and the FastCGI sink of a request.
  *
- * One thread owns every connection that is not running a handler: it
- * accepts, reads records under limits and deadlines (fcgi.c keeps the
- * protocol state), answers what it can itself (404, 405, 413, 431,
- * 503, and the protocol's own replies) without ever blocking, and
- * hands a complete request to a handler thread.  No thread is held
- * while a peer dawdles over its params, and a peer that reads nothing
- * only stops its own connection from being read.
+ * One thread at a time leads the loop and owns every connection that
+ * is not running a handler: it accepts, reads records under limits and
+ * deadlines (fcgi.c keeps the protocol state), answers what it can
+ * itself (404, 405, 413, 431, 503, and the protocol's own replies)
+ * without ever blocking, and runs the complete requests of a round
+ * itself once the round's events are handled (run_inline).  A handler
+ * that would wait takes that thread with it, and a pool thread leads
+ * the loop from there (lead.c).  No thread is held while a peer
+ * dawdles over its params, and a peer that reads nothing only stops
+ * its own connection from being read.
  *
  * While a handler runs its thread owns the connection (conn.h): it
  * writes STDOUT records straight from the stream's buffers, and its
@@ -69,9 +72,17 @@ struct loopstate {
 	int64_t		 refused_logged;
 	pthread_mutex_t	 done_mu;
 	struct conn	*done;		/* back from handlers */
+	/* Complete requests its leading thread runs itself (lead.c). */
+	struct conn	*inl_head, *inl_tail;
+	struct lead	*lead;
+	int64_t		 grace_end;	/* ms; 0: not stopping */
+	pthread_mutex_t	 end_mu;	/* rv_server_serve() waits: */
+	pthread_cond_t	 end_cv;
+	int		 ended;
 	struct conn	*conns;		/* every loop-owned one */
 	unsigned	 nconns;
 	struct tqueue	 tq[TQ__MAX];
+	char		 rx[READ_CHUNK];	/* conn_readable's */
 };
 
 static int	 conn_write(struct rv_sink *, const struct iovec *, int, int);
@@ -153,6 +164,7 @@ send_all(struct conn *c, struct iovec *iov, int n)
 			c->cut = 1;	/* the grace is over */
 			return RV_ESHUTDOWN;
 		}
+		lead_yield();	/* the loop goes on without us */
 		pfd.fd = c->fd;
 		pfd.events = POLLOUT;
 		(void)poll(&pfd, 1, tmo > 0 && tmo - (t - stall) <
@@ -250,6 +262,8 @@ conn_write(struct rv_sink *sk, const struct iovec *in, int nin, int last)
 	}
 	if (c->handler && (rc = send_wbuf(c)) != RV_OK)
 		return rc;
+	if (c->handler)
+		lead_check();	/* a long one on the loop's thread */
 	do {
 		n = fcgi_frame_stdout(c->fp.reqid, in, nin, &iv, &off, hdr,
 		    BATCH, out);
@@ -433,6 +447,8 @@ conn_wait_inner(struct rv_sink *sk, unsigned long ms)
 			pfd[2].events = POLLIN;
 			nfd = 3;
 		}
+		if (left > 0)
+			lead_yield();
 		n = poll(pfd, nfd, left > INT_MAX ? INT_MAX : (int)left);
 		if (n < 0 && errno != EINTR)
 			return RV_EIO;
@@ -513,6 +529,7 @@ conn_read_inner(struct rv_sink *sk, void *buf, size_t len, size_t *got)
 			    (long long)tmo);
 			return RV_EIO;
 		}
+		lead_yield();
 		pfd.fd = c->fd;
 		pfd.events = POLLIN | POLLRDHUP;
 		pfd.revents = 0;
@@ -601,7 +618,9 @@ static void
 conn_free(struct conn *c)
 {
 
-	if (!c->cut && !atomic_load(&c->gone))
+	/* All of a request answered in full was read (FP_DONE). */
+	if (!c->cut && !atomic_load(&c->gone) &&
+	    !(c->ended && c->fp.state == FP_DONE))
 		discard_input(c->fd);
 	close(c->fd);
 	if (c->rq != NULL) {
@@ -941,11 +960,19 @@ dispatch(struct rv_server *srv, struct conn *c)
 		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	c->events = 0;
 	c->handler = 1;
-	if (pool_submit(srv->pool, c) == RV_OK)
+	if (pool_reserve(srv->pool) == RV_OK) {
+		/* Run once this round's events are handled (run_inline). */
+		c->qnext = NULL;
+		if (L->inl_tail != NULL)
+			L->inl_tail->qnext = c;
+		else
+			L->inl_head = c;
+		L->inl_tail = c;
 		return -1;
+	}
 	c->handler = 0;
 	conn_link(L, c);
-	return answer(srv, c, 503, "every handler thread is busy",
+	return answer(srv, c, 503, "max_handlers requests are running",
 	    "Retry-After: 1\r\n");
 }
 
@@ -1011,33 +1038,40 @@ conn_parse(struct rv_server *srv, struct conn *c)
 	return 0;
 }
 
-static void
+/*
+ * Reads go through the loop's own buffer: a connection's grows by what
+ * came (a request's params, about a KiB), not by READ_CHUNK each, which
+ * made malloc grow and trim its heap for every request.
+ */
+static int
 conn_readable(struct rv_server *srv, struct conn *c)
 {
+	char	*rx = srv->loop->rx;
 	ssize_t	 n;
 	int	 i;
 
 	for (i = 0; i < READS_PER_EVENT; i++) {
-		/* Parsing leaves at most a partial record: room remains. */
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK)
-			break;
-		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK, 0);
+		n = recv(c->fd, rx, READ_CHUNK, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+			return 0;
 		if (n <= 0)
 			break;
-		c->rbuf.len += (size_t)n;
+		/* Parsing leaves at most a partial record: room remains. */
+		if (buf_add(&c->rbuf, rx, (size_t)n) != RV_OK)
+			break;
 		if (c->fp.state == FP_STDIN)
 			tq_put(srv->loop, c, TQ_REQUEST);	/* progress */
 		if (conn_parse(srv, c) < 0)
-			return;
+			return -1;
 		if (n < READ_CHUNK || c->wbuf.len >= FCGI_REPLY_MAX)
-			return;
+			return 0;
 	}
-	if (i < READS_PER_EVENT)	/* EOF or error: the peer has left */
-		conn_close(srv, c);
+	if (i == READS_PER_EVENT)
+		return 0;
+	conn_close(srv, c);	/* EOF or error: the peer has left */
+	return -1;
 }
 
 /* Replies could go out: send more, and read again if that paused it. */
@@ -1074,7 +1108,7 @@ on_event(struct rv_server *srv, struct conn *c, uint32_t events)
 		return;		/* level-triggered: input next round */
 	}
 	if (events & EPOLLIN)
-		conn_readable(srv, c);
+		(void)conn_readable(srv, c);
 	else if (events & (EPOLLHUP | EPOLLRDHUP | EPOLLERR))
 		conn_close(srv, c);
 }
@@ -1370,7 +1404,12 @@ accept_all(struct rv_server *srv)
 		}
 		conn_link(L, c);
 		tq_put(L, c, TQ_REQUEST);
-		if (conn_watch(L, c) != 0)
+		/*
+		 * A front server writes its request as it connects: it is
+		 * often all here, and needs no round through epoll.
+		 */
+		if (conn_readable(srv, c) == 0 && c->events == 0 &&
+		    conn_watch(L, c) != 0)
 			conn_close(srv, c);
 	}
 }
@@ -1396,7 +1435,7 @@ expire(struct rv_server *srv, int64_t t)
 			 */
 			if (!c->overdue && q != TQ_CLOSE) {
 				c->overdue = 1;
-				conn_readable(srv, c);
+				(void)conn_readable(srv, c);
 				continue;
 			}
 			if (q == TQ_REQUEST && (c->fp.state != FP_IDLE ||
@@ -1475,6 +1514,24 @@ loop_new(struct rv_server *srv, int listenfd)
 		free(L);
 		return NULL;
 	}
+	if ((L->lead = lead_new(srv->pool)) == NULL ||
+	    pthread_mutex_init(&L->end_mu, NULL) != 0) {
+		logx(RV_LOG_ERROR, "serve: out of memory");
+		lead_free(L->lead);
+		pthread_mutex_destroy(&L->done_mu);
+		close(L->epfd);
+		free(L);
+		return NULL;
+	}
+	if (pthread_cond_init(&L->end_cv, NULL) != 0) {
+		logx(RV_LOG_ERROR, "serve: out of memory");
+		pthread_mutex_destroy(&L->end_mu);
+		lead_free(L->lead);
+		pthread_mutex_destroy(&L->done_mu);
+		close(L->epfd);
+		free(L);
+		return NULL;
+	}
 	L->listening = 1;
 	return L;
 }
@@ -1484,6 +1541,9 @@ loop_free(struct loopstate *L)
 {
 
 	close(L->epfd);
+	lead_free(L->lead);
+	pthread_cond_destroy(&L->end_cv);
+	pthread_mutex_destroy(&L->end_mu);
 	pthread_mutex_destroy(&L->done_mu);
 	free(L);
 }
@@ -1574,11 +1634,81 @@ loop_once(struct rv_server *srv, int cap)
 	}
 }
 
+/*
+ * The requests this round completed, in the leading thread itself.
+ * 0 if one of them took the loop's thread: the loop, and the requests
+ * still waiting here, went to another thread (lead.c).
+ */
+static int
+run_inline(struct rv_server *srv)
+{
+	struct loopstate	*L = srv->loop;
+	struct conn		*c;
+	uint64_t		 run;
+
+	while ((c = L->inl_head) != NULL) {
+		if ((L->inl_head = c->qnext) == NULL)
+			L->inl_tail = NULL;
+		c->qnext = NULL;
+		run = lead_inline_begin(L->lead);
+		pool_run_inline(srv->pool, c);
+		if (!lead_inline_end(L->lead, run))
+			return 0;
+	}
+	return 1;
+}
+
+/* The leader is done with the loop: rv_server_serve() takes over. */
+static void
+loop_end(struct loopstate *L)
+{
+
+	pthread_mutex_lock(&L->end_mu);
+	L->ended = 1;
+	pthread_cond_signal(&L->end_cv);
+	pthread_mutex_unlock(&L->end_mu);
+}
+
+/*
+ * One round, in the thread that leads the loop.  0 when that thread
+ * no longer leads: the loop ended, or went to another thread.
+ */
+static int
+lead_round(struct rv_server *srv)
+{
+	struct loopstate	*L = srv->loop;
+	unsigned		 busy, hung = 0;
+
+	if (atomic_load(&srv->stopping)) {
+		if (L->grace_end == 0) {
+			stop_begin(srv);
+			L->grace_end = now_ms() + STOP_GRACE_MS;
+		}
+		busy = pool_busy(srv->pool, &hung);
+		if ((busy == hung && L->conns == NULL) ||
+		    now_ms() >= L->grace_end) {
+			loop_end(L);
+			return 0;
+		}
+	}
+	/* Requests left by a leader whose handler took its thread first. */
+	if (L->inl_head == NULL)
+		loop_once(srv, L->grace_end != 0 ? STOP_POLL_MS : -1);
+	return run_inline(srv);
+}
+
+void
+loop_follow(struct rv_server *srv)
+{
+
+	while (lead_round(srv))
+		continue;
+}
+
 int
 rv_server_serve(struct rv_server *srv, int listenfd)
 {
 	struct loopstate	*L;
-	int64_t			 grace_end = 0;
 	unsigned		 busy, hung = 0;
 
 	if (srv->loop != NULL)
@@ -1590,19 +1720,21 @@ rv_server_serve(struct rv_server *srv, int listenfd)
 		logx(RV_LOG_ERROR, "channels: cannot start the backend's "
 		    "reader: channel items will not be delivered");
 	srv->loop = L;
-	for (;;) {
-		if (atomic_load(&srv->stopping)) {
-			if (grace_end == 0) {
-				stop_begin(srv);
-				grace_end = now_ms() + STOP_GRACE_MS;
-			}
-			busy = pool_busy(srv->pool, &hung);
-			if ((busy == hung && L->conns == NULL) ||
-			    now_ms() >= grace_end)
-				break;
-		}
-		loop_once(srv, grace_end != 0 ? STOP_POLL_MS : -1);
+	/*
+	 * Pool threads lead the loop in turn; this thread (which takes the
+	 * process's signals) waits for its end.
+	 */
+	pthread_mutex_lock(&L->end_mu);
+	if (pool_lead(srv->pool) != RV_OK && pool_lead_cancel(srv->pool)) {
+		logx(RV_LOG_ERROR, "serve: no thread for the event loop");
+		pthread_mutex_unlock(&L->end_mu);
+		srv->loop = NULL;
+		loop_free(L);
+		return RV_ENOMEM;
 	}
+	while (!L->ended)
+		pthread_cond_wait(&L->end_cv, &L->end_mu);
+	pthread_mutex_unlock(&L->end_mu);
 	take_done(srv);
 	hub_log_stats(srv->hub);
 	if ((busy = pool_busy(srv->pool, &hung)) > 0) {

@@ -1,20 +1,19 @@
 /*
- * pool.c: handler threads, made on demand up to max_handlers and let
- * go after IDLE_EXIT_S idle (beyond KEEP_THREADS).  A thread runs one
- * request at a time: the handler, whatever the handler left of the
- * response, the access line, then the connection goes back to the loop
- * or is closed.
- *
- * Up to SOFT_THREADS, a request that finds no idle thread gets a new
- * one at once.  Beyond, it waits for one to come free, but never more
- * than SPAWN_DELAY_MS: then the loop's pool_tick() makes a thread for
- * it.  A burst of short requests (thousands of clients subscribing at
- * once) is so served by a few threads, and a request is still never
- * stuck behind streams that do not end.  When max_handlers threads run
- * and none is idle, or max_handlers requests wait, the loop answers 503.
+ * pool.c: the threads that lead the event loop in turn, made when
+ * the loop needs one and none is idle, let go after IDLE_EXIT_S idle
+ * (beyond KEEP_THREADS).  A thread takes a lead job (pool_lead) and
+ * runs the loop, and the requests it completes (pool_run_inline: the
+ * handler, whatever the handler left of the response, the access
+ * line, then the connection goes back to the loop or is closed), until
+ * a handler keeps it (lead.c); then another thread leads, and this one
+ * comes back when its handler returns.  A burst of short requests
+ * (thousands of clients subscribing at once) is so served by one
+ * thread, and a request is never stuck behind streams that do not
+ * end.  max_handlers counts requests, queued or running: past it the
+ * loop answers 503.
  *
  * Threads are joinable and always joined (an idle one that leaves is
- * joined by the next submission or by pool_free), so that nothing of
+ * joined by the next pool_tick() or by pool_free), so that nothing of
  * the pool is freed under a thread that is still on its way out.
  */
 #include <errno.h>
@@ -28,8 +27,6 @@
 
 #define IDLE_EXIT_S	30
 #define KEEP_THREADS	2
-#define SOFT_THREADS	8
-#define SPAWN_DELAY_MS	10
 
 struct worker {
 	struct pool	*p;
@@ -40,22 +37,21 @@ struct worker {
 struct pool {
 	struct rv_server	*srv;
 	pthread_mutex_t		 mu;
-	pthread_cond_t		 work;		/* a job, or stop */
-	pthread_cond_t		 quiet;		/* a job done, or left */
-	struct conn		*head, *tail;	/* jobs not yet taken */
+	pthread_cond_t		 work;		/* a lead job, or stop */
+	pthread_cond_t		 quiet;		/* a request done, or left */
 	struct worker		*zombies;	/* left, not yet joined */
 	unsigned		 threads;	/* started, not yet left */
 	unsigned		 idle;		/* waiting for work */
 	unsigned		 starting;	/* made, not yet waiting */
-	unsigned		 queued;	/* jobs not yet taken */
-	unsigned		 busy;		/* queued + running */
+	unsigned		 busy;		/* requests queued + running */
+	unsigned		 lead_wanted;	/* the loop, for a thread */
 	struct conn		*running;	/* handlers not yet returned */
 	unsigned		 hung;		/* of those, past handler_timeout */
 	int			 stopping;
 };
 
 /* Signals are for the main thread (SIGPIPE is never needed: MSG_NOSIGNAL). */
-static void
+void
 async_signals(sigset_t *set)
 {
 
@@ -173,7 +169,7 @@ leave(struct pool *p, struct worker *w)
 	pthread_cond_broadcast(&p->quiet);
 }
 
-/* Under p->mu: wait for a job; 0 when this thread should leave. */
+/* Under p->mu: wait for the loop to lead; 0 when this thread should leave. */
 static int
 wait_work(struct pool *p)
 {
@@ -184,12 +180,13 @@ wait_work(struct pool *p)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += IDLE_EXIT_S;
 		rc = 0;
-		while (p->head == NULL && !p->stopping && rc != ETIMEDOUT) {
+		while (p->lead_wanted == 0 && !p->stopping &&
+		    rc != ETIMEDOUT) {
 			p->idle++;
 			rc = pthread_cond_timedwait(&p->work, &p->mu, &ts);
 			p->idle--;
 		}
-		if (p->head != NULL)
+		if (p->lead_wanted > 0 && !p->stopping)
 			return 1;
 		/* Idle too long: leave, unless among the few kept. */
 		if (p->stopping || p->threads > KEEP_THREADS)
@@ -202,7 +199,6 @@ worker(void *arg)
 {
 	struct worker	*w = arg;
 	struct pool	*p = w->p;
-	struct conn	*c;
 	sigset_t	 set;
 
 	async_signals(&set);
@@ -210,17 +206,10 @@ worker(void *arg)
 	pthread_mutex_lock(&p->mu);
 	p->starting--;
 	while (wait_work(p)) {
-		c = p->head;
-		if ((p->head = c->qnext) == NULL)
-			p->tail = NULL;
-		c->qnext = NULL;
-		p->queued--;
-		running(p, c);
+		p->lead_wanted--;
 		pthread_mutex_unlock(&p->mu);
-		run(p, c);
+		loop_follow(p->srv);
 		pthread_mutex_lock(&p->mu);
-		p->busy--;
-		pthread_cond_broadcast(&p->quiet);
 	}
 	leave(p, w);
 	pthread_mutex_unlock(&p->mu);
@@ -310,42 +299,69 @@ spawn(struct pool *p)
 	return RV_OK;
 }
 
+/*
+ * A request the loop's leader will run itself: counted busy from now
+ * (a stop waits for it); RV_ETOOBIG past max_handlers, or stopping.
+ */
 int
-pool_submit(struct pool *p, struct conn *c)
+pool_reserve(struct pool *p)
 {
-	struct worker	*left;
-	unsigned	 max = p->srv->lim.max_handlers;
-	int		 rc = RV_OK, need;
+	int	 rc = RV_OK;
 
 	pthread_mutex_lock(&p->mu);
-	left = p->zombies;
-	p->zombies = NULL;
-	/*
-	 * A thread counted idle may already be promised to an earlier job
-	 * it has not woken up for: compare the jobs waiting with the
-	 * threads waiting.
-	 */
-	need = p->idle + p->starting <= p->queued;
-	if (p->stopping || (need && p->threads >= max) || p->queued >= max ||
-	    (need && p->threads < SOFT_THREADS && spawn(p) != RV_OK &&
-	    p->threads == 0))
+	if (p->stopping || p->busy >= p->srv->lim.max_handlers)
 		rc = RV_ETOOBIG;
-	else {
-		c->qnext = NULL;
-		c->qtime = now_ms();
-		if (p->tail != NULL)
-			p->tail->qnext = c;
-		else
-			p->head = c;
-		p->tail = c;
-		p->queued++;
+	else
 		p->busy++;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+void
+pool_run_inline(struct pool *p, struct conn *c)
+{
+
+	pthread_mutex_lock(&p->mu);
+	running(p, c);
+	pthread_mutex_unlock(&p->mu);
+	run(p, c);
+	pthread_mutex_lock(&p->mu);
+	p->busy--;
+	pthread_cond_broadcast(&p->quiet);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * The loop for a pool thread to lead: an idle one, or a new one even
+ * past max_handlers (the loop is no handler).  If none can be made,
+ * the next thread to come free takes it.
+ */
+int
+pool_lead(struct pool *p)
+{
+	int	 rc = RV_OK;
+
+	pthread_mutex_lock(&p->mu);
+	p->lead_wanted++;
+	if (p->idle + p->starting < p->lead_wanted)
+		rc = spawn(p);
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+int
+pool_lead_cancel(struct pool *p)
+{
+	int	 taken = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->lead_wanted > 0) {
+		p->lead_wanted--;
+		taken = 1;
 	}
 	pthread_mutex_unlock(&p->mu);
-	if (rc == RV_OK)
-		pthread_cond_signal(&p->work);
-	join_all(left);
-	return rc;
+	return taken;
 }
 
 /*
@@ -382,33 +398,21 @@ watch_hung(struct pool *p, int64_t t)
 		p->hung++;
 		conn_hung(p->srv, c, t - c->run_since);
 	}
-	/* Jobs not yet taken by a thread are not on the list yet. */
-	if (p->head != NULL && (next < 0 || next > 1000))
-		next = 1000;
 	return next > INT32_MAX ? INT32_MAX : (int)next;
 }
 
 int
 pool_tick(struct pool *p)
 {
-	int64_t	 t, waited;
-	int	 next = -1;
+	struct worker	*left;
+	int		 next;
 
 	pthread_mutex_lock(&p->mu);
+	left = p->zombies;
+	p->zombies = NULL;
 	next = watch_hung(p, now_ms());
-	/* Jobs no idle or starting thread will take, oldest first. */
-	while (p->head != NULL && p->queued > p->idle + p->starting &&
-	    p->threads < p->srv->lim.max_handlers && !p->stopping) {
-		t = now_ms();
-		if ((waited = t - p->head->qtime) < SPAWN_DELAY_MS) {
-			if (next < 0 || SPAWN_DELAY_MS - waited < next)
-				next = (int)(SPAWN_DELAY_MS - waited);
-			break;
-		}
-		if (spawn(p) != RV_OK)
-			break;
-	}
 	pthread_mutex_unlock(&p->mu);
+	join_all(left);
 	return next;
 }
 
