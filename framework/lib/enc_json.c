@@ -84,28 +84,58 @@ json_string(struct rv_buf *b, const char *p, size_t n)
 	return RV_OK;
 }
 
-/* Decimal digits of v, right-aligned in the 24-byte buffer. */
 static const char digits2[] =
     "00010203040506070809101112131415161718192021222324252627282930313233"
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+/*
+ * Decimal of v at o (room for 20 digits); returns the end.  Counting
+ * the digits first lets them go straight to their place, two a
+ * division, without a copy from a scratch buffer.
+ */
 static char *
-u64_digits(uint64_t v, char *end)
+put_u64(char *o, uint64_t v)
 {
+	static const uint64_t	 p10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
+		1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL,
+		10000000000ULL, 100000000000ULL, 1000000000000ULL,
+		10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+		10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	char	*e;
+	size_t	 n;
 
-	/* two digits a division */
+	if (v < 10) {
+		*o = (char)('0' + v);
+		return o + 1;
+	}
+	/* log10 from the bit length (1233 / 4096 ~ log10(2)), then exact */
+	n = (size_t)(64 - __builtin_clzll(v)) * 1233 >> 12;
+	n += v >= p10[n];
+	e = o += n;
 	while (v >= 100) {
-		end -= 2;
-		__builtin_memcpy(end, digits2 + (v % 100) * 2, 2);
+		o -= 2;
+		__builtin_memcpy(o, digits2 + (v % 100) * 2, 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		end -= 2;
-		__builtin_memcpy(end, digits2 + v * 2, 2);
-	} else
-		*--end = (char)('0' + v);
-	return end;
+	if (v >= 10)
+		__builtin_memcpy(o - 2, digits2 + v * 2, 2);
+	else
+		o[-1] = (char)('0' + v);
+	return e;
+}
+
+static char *
+put_i64(char *o, int64_t v)
+{
+
+	if (v >= 0)
+		return put_u64(o, (uint64_t)v);
+	*o++ = '-';
+	return put_u64(o, (uint64_t)0 - (uint64_t)v);
 }
 
 /*
@@ -171,17 +201,6 @@ base64_encode(struct rv_buf *b, const void *vp, size_t n)
 	return RV_OK;
 }
 
-/* Decimal of v at o (room for 20 digits); returns the end. */
-static char *
-put_u64(char *o, uint64_t v)
-{
-	char	 d[24], *p = u64_digits(v, d + sizeof(d));
-	size_t	 n = (size_t)(d + sizeof(d) - p);
-
-	copy_small(o, p, n);
-	return o + n;
-}
-
 int
 rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 {
@@ -223,11 +242,7 @@ rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 	case RV_TOK_ARRAY_OPEN: *o++ = '['; break;
 	case RV_TOK_ARRAY_CLOSE: *o++ = ']'; break;
 	case RV_TOK_INT:
-		if (t->v.i < 0) {
-			*o++ = '-';
-			o = put_u64(o, (uint64_t)0 - (uint64_t)t->v.i);
-		} else
-			o = put_u64(o, (uint64_t)t->v.i);
+		o = put_i64(o, t->v.i);
 		break;
 	case RV_TOK_UINT:
 		o = put_u64(o, t->v.u);
@@ -244,6 +259,86 @@ rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 		return RV_EINVAL;
 	}
 	b->len = (size_t)(o - b->p);
+	return RV_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/*
+ * The writer's short paths (writer.c): a whole key/value pair with one
+ * reservation, for a key and string that are str_plain (nothing to
+ * escape or check).  The bytes are rv_enc_json_token's for the two
+ * tokens.  sep: not the map's first pair.
+ */
+
+/* An open or a close: {, [, } or ], after a comma if sep. */
+int
+json_punct(struct rv_buf *b, int sep, char c)
+{
+
+	if (b->cap - b->len < 2 && buf_grow(b, 2) != RV_OK)
+		return b->err;
+	if (sep)
+		b->p[b->len++] = ',';
+	b->p[b->len++] = c;
+	return RV_OK;
+}
+
+static char *
+json_key(char *o, int sep, const char *k, size_t kn)
+{
+
+	if (sep)
+		*o++ = ',';
+	*o++ = '"';
+	copy_small(o, k, kn);
+	o += kn;
+	*o++ = '"';
+	*o++ = ':';
+	return o;
+}
+
+int
+json_kint(struct rv_buf *b, int sep, const char *k, size_t kn, int64_t v)
+{
+	char	*o;
+
+	/* sep, quotes, colon, sign and 20 digits */
+	if (b->cap - b->len < kn + 25 && buf_grow(b, kn + 25) != RV_OK)
+		return b->err;
+	o = put_i64(json_key(b->p + b->len, sep, k, kn), v);
+	b->len = (size_t)(o - b->p);
+	return RV_OK;
+}
+
+int
+json_kstr(struct rv_buf *b, int sep, const char *k, size_t kn,
+    const char *v, size_t vn)
+{
+	char	*o;
+
+	if (b->cap - b->len < kn + vn + 6 && buf_grow(b, kn + vn + 6) != RV_OK)
+		return b->err;
+	o = json_key(b->p + b->len, sep, k, kn);
+	*o++ = '"';
+	copy_small(o, v, vn);
+	o += vn;
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	return RV_OK;
+}
+
+/* true, false, null */
+int
+json_klit(struct rv_buf *b, int sep, const char *k, size_t kn,
+    const char *lit, size_t ln)
+{
+	char	*o;
+
+	if (b->cap - b->len < kn + ln + 4 && buf_grow(b, kn + ln + 4) != RV_OK)
+		return b->err;
+	o = json_key(b->p + b->len, sep, k, kn);
+	copy_small(o, lit, ln);
+	b->len = (size_t)(o + ln - b->p);
 	return RV_OK;
 }
 

@@ -16,78 +16,137 @@ struct mp_state {
 	unsigned depth;
 };
 
+/*
+ * The put_ functions write at o, which has room (9 bytes for a number,
+ * 5 for a string header), and return the end: a value or a whole
+ * key/value pair then costs one reservation of the buffer.
+ */
+static unsigned char *
+mp_put_hdr(unsigned char *o, unsigned char tag, uint64_t v, int bytes)
+{
+
+	*o++ = tag;
+	while (bytes-- > 0)
+		*o++ = (unsigned char)(v >> (8 * bytes));
+	return o;
+}
+
+static unsigned char *
+mp_put_uint(unsigned char *o, uint64_t v)
+{
+
+	if (v < 128) {
+		*o++ = (unsigned char)v;
+		return o;
+	}
+	if (v <= 0xff)
+		return mp_put_hdr(o, 0xcc, v, 1);
+	if (v <= 0xffff)
+		return mp_put_hdr(o, 0xcd, v, 2);
+	if (v <= 0xffffffffULL)
+		return mp_put_hdr(o, 0xce, v, 4);
+	return mp_put_hdr(o, 0xcf, v, 8);
+}
+
+static unsigned char *
+mp_put_int(unsigned char *o, int64_t v)
+{
+
+	if (v >= 0)
+		return mp_put_uint(o, (uint64_t)v);
+	if (v >= -32) {
+		*o++ = (unsigned char)(0xe0 | (v + 32));
+		return o;
+	}
+	if (v >= INT8_MIN)
+		return mp_put_hdr(o, 0xd0, (uint64_t)v, 1);
+	if (v >= INT16_MIN)
+		return mp_put_hdr(o, 0xd1, (uint64_t)v, 2);
+	if (v >= INT32_MIN)
+		return mp_put_hdr(o, 0xd2, (uint64_t)v, 4);
+	return mp_put_hdr(o, 0xd3, (uint64_t)v, 8);
+}
+
+/* Header and bytes of a str (or bin); o has room for n + 5. */
+static unsigned char *
+mp_put_str(unsigned char *o, const char *p, size_t n, int bin)
+{
+
+	if (bin) {
+		if (n <= 0xff)
+			o = mp_put_hdr(o, 0xc4, n, 1);
+		else if (n <= 0xffff)
+			o = mp_put_hdr(o, 0xc5, n, 2);
+		else
+			o = mp_put_hdr(o, 0xc6, n, 4);
+	} else if (n < 32)
+		*o++ = (unsigned char)(0xa0 | n);
+	else if (n <= 0xff)
+		o = mp_put_hdr(o, 0xd9, n, 1);
+	else if (n <= 0xffff)
+		o = mp_put_hdr(o, 0xda, n, 2);
+	else
+		o = mp_put_hdr(o, 0xdb, n, 4);
+	copy_small((char *)o, p, n);
+	return o + n;
+}
+
+/* Room for extra bytes at the end of b, or NULL (b->err says why). */
+static unsigned char *
+mp_room(struct rv_buf *b, size_t extra)
+{
+
+	if (b->cap - b->len < extra && buf_grow(b, extra) != RV_OK)
+		return NULL;
+	return (unsigned char *)b->p + b->len;
+}
+
+static int
+mp_done(struct rv_buf *b, unsigned char *o)
+{
+
+	b->len = (size_t)((char *)o - b->p);
+	return RV_OK;
+}
+
 static int
 mp_hdr(struct rv_buf *b, unsigned char tag, uint64_t v, int bytes)
 {
-	unsigned char	 h[9];
-	int		 i;
+	unsigned char	*o;
 
-	h[0] = tag;
-	for (i = 0; i < bytes; i++)
-		h[1 + i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-	return buf_addfast(b, h, (size_t)bytes + 1);
+	if ((o = mp_room(b, 9)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_hdr(o, tag, v, bytes));
 }
 
 static int
 mp_uint(struct rv_buf *b, uint64_t v)
 {
-	unsigned char	 c;
+	unsigned char	*o;
 
-	if (v < 128) {
-		c = (unsigned char)v;
-		return buf_addfast(b, &c, 1);
-	}
-	if (v <= 0xff)
-		return mp_hdr(b, 0xcc, v, 1);
-	if (v <= 0xffff)
-		return mp_hdr(b, 0xcd, v, 2);
-	if (v <= 0xffffffffULL)
-		return mp_hdr(b, 0xce, v, 4);
-	return mp_hdr(b, 0xcf, v, 8);
+	if ((o = mp_room(b, 9)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_uint(o, v));
 }
 
 static int
 mp_int(struct rv_buf *b, int64_t v)
 {
-	unsigned char	 c;
+	unsigned char	*o;
 
-	if (v >= 0)
-		return mp_uint(b, (uint64_t)v);
-	if (v >= -32) {
-		c = (unsigned char)(0xe0 | (v + 32));
-		return buf_addfast(b, &c, 1);
-	}
-	if (v >= INT8_MIN)
-		return mp_hdr(b, 0xd0, (uint64_t)v, 1);
-	if (v >= INT16_MIN)
-		return mp_hdr(b, 0xd1, (uint64_t)v, 2);
-	if (v >= INT32_MIN)
-		return mp_hdr(b, 0xd2, (uint64_t)v, 4);
-	return mp_hdr(b, 0xd3, (uint64_t)v, 8);
+	if ((o = mp_room(b, 9)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_int(o, v));
 }
 
 static int
 mp_str(struct rv_buf *b, const char *p, size_t n, int bin)
 {
-	unsigned char	 c;
+	unsigned char	*o;
 
-	if (bin) {
-		if (n <= 0xff)
-			mp_hdr(b, 0xc4, n, 1);
-		else if (n <= 0xffff)
-			mp_hdr(b, 0xc5, n, 2);
-		else
-			mp_hdr(b, 0xc6, n, 4);
-	} else if (n < 32) {
-		c = (unsigned char)(0xa0 | n);
-		buf_addfast(b, &c, 1);
-	} else if (n <= 0xff)
-		mp_hdr(b, 0xd9, n, 1);
-	else if (n <= 0xffff)
-		mp_hdr(b, 0xda, n, 2);
-	else
-		mp_hdr(b, 0xdb, n, 4);
-	return buf_addfast(b, p, n);
+	if ((o = mp_room(b, n + 5)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_str(o, p, n, bin));
 }
 
 static int
@@ -218,3 +277,57 @@ const struct rv_encoder enc_msgpack = {
 	.item_begin = mp_item_begin,
 	.token = mp_token,
 };
+
+/* The writer's short paths for opens and closes (writer.c). */
+int
+mp_open_fast(struct rv_enc *e)
+{
+
+	return mp_open(e->out, e->state);
+}
+
+int
+mp_close_fast(struct rv_enc *e, int map, size_t count)
+{
+
+	return mp_close(e->out, e->state, map, count);
+}
+
+/*
+ * The writer's short paths (writer.c): a whole key/value pair with one
+ * reservation; the bytes are mp_token's for the two tokens.  The key
+ * and string were checked by the writer (str_plain: valid UTF-8).
+ */
+int
+mp_kint(struct rv_buf *b, const char *k, size_t kn, int64_t v)
+{
+	unsigned char	*o;
+
+	if ((o = mp_room(b, kn + 14)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_int(mp_put_str(o, k, kn, 0), v));
+}
+
+int
+mp_kstr(struct rv_buf *b, const char *k, size_t kn, const char *v,
+    size_t vn)
+{
+	unsigned char	*o;
+
+	if ((o = mp_room(b, kn + vn + 10)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_str(mp_put_str(o, k, kn, 0), v, vn, 0));
+}
+
+/* nil, true, false */
+int
+mp_kbyte(struct rv_buf *b, const char *k, size_t kn, unsigned char c)
+{
+	unsigned char	*o;
+
+	if ((o = mp_room(b, kn + 6)) == NULL)
+		return b->err;
+	o = mp_put_str(o, k, kn, 0);
+	*o++ = c;
+	return mp_done(b, o);
+}

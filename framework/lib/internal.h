@@ -59,16 +59,35 @@ RV_HIDDEN int	 buf_printf(struct rv_buf *, const char *, ...)
 RV_HIDDEN int	 buf_vprintf(struct rv_buf *, const char *, va_list);
 RV_HIDDEN void	 buf_free(struct rv_buf *);
 
-/* Tokens are mostly a few bytes: copy those inline, not via libc. */
+/*
+ * Tokens are mostly a few bytes: copy those inline, not via libc, in
+ * at most two overlapping loads and stores of a word.
+ */
 static inline void
 copy_small(char *d, const char *s, size_t n)
 {
-	if (n > 16) {
-		__builtin_memcpy(d, s, n);
-		return;
+	uint64_t	 a, b;
+	uint32_t	 x, y;
+
+	if (n >= 8) {
+		if (n > 16) {
+			__builtin_memcpy(d, s, n);
+			return;
+		}
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&b, s + n - 8, 8);
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		__builtin_memcpy(&x, s, 4);
+		__builtin_memcpy(&y, s + n - 4, 4);
+		__builtin_memcpy(d, &x, 4);
+		__builtin_memcpy(d + n - 4, &y, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
 	}
-	while (n-- > 0)
-		*d++ = *s++;
 }
 
 static inline int
@@ -93,6 +112,51 @@ RV_HIDDEN void	 arena_rewind(struct rv_arena *);	/* empties, keeps a block */
 
 /* utf8.c */
 RV_HIDDEN int	 utf8_valid(const char *, size_t);
+
+/*
+ * 1 for printable ASCII that JSON writes as it is (not '"' or '\\'):
+ * a string of only these is valid UTF-8 and needs no escaping, which
+ * is what the writer's short paths want to know (utf8.c).
+ */
+RV_HIDDEN extern const unsigned char str_plain[256];
+/* Are p[0..n) all str_plain?  Eight bytes at a time. */
+RV_HIDDEN int	 span_plain(const char *p, size_t n);
+
+/*
+ * The length of the C string s in *n, and whether it is all
+ * str_plain, in one pass over short strings (keys, names); a longer
+ * one takes strlen and the word-at-a-time check.
+ */
+static inline int
+str_scan(const char *s, size_t *n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	/* NUL is not plain: no byte past the end is read. */
+	for (i = 0; i < 32; i += 4) {
+		if (!str_plain[p[i]])
+			break;
+		if (!str_plain[p[i + 1]]) {
+			i += 1;
+			break;
+		}
+		if (!str_plain[p[i + 2]]) {
+			i += 2;
+			break;
+		}
+		if (!str_plain[p[i + 3]]) {
+			i += 3;
+			break;
+		}
+	}
+	if (p[i] == '\0') {
+		*n = i;
+		return 1;
+	}
+	*n = i + __builtin_strlen(s + i);
+	return i == 32 ? span_plain(s + i, *n - i) : 0;
+}
 
 /* enc_json.c: the shortest text that reads back as the same double */
 RV_HIDDEN int	 fmt_double(char *dst, size_t len, double);
@@ -181,6 +245,9 @@ struct rv_stream {
 	struct rv_item		 item;		/* the open item */
 	int			 in_item;
 	int			 began_in_item;	/* begin() ran for this item */
+	/* the encoder's short path (writer.c), looked up for fast_enc */
+	const struct rv_encoder	*fast_enc;
+	int			 fast;
 	/* envelope for the next item */
 	char			*ev_name;
 	char			*ev_id;
@@ -320,6 +387,28 @@ RV_HIDDEN int	 w_simple_item(struct rv_stream *, enum rv_item_kind,
 RV_HIDDEN int	 w_usable(struct rv_stream *);
 /* Drop the open item (format error, ...) and return err. */
 RV_HIDDEN int	 w_item_abort(struct rv_stream *, int err);
+
+/*
+ * The writer's short paths: a built-in encoder that renders tokens as
+ * JSON text (ndjson, array, json, json-seq, sse) or as MessagePack
+ * takes a whole key/value pair in one direct call.  Keys and strings
+ * are str_plain; sep: not the first pair of its map.
+ */
+enum { FAST_NONE, FAST_JSON, FAST_MP };
+RV_HIDDEN int	 json_kint(struct rv_buf *, int sep, const char *, size_t,
+		    int64_t);
+RV_HIDDEN int	 json_kstr(struct rv_buf *, int sep, const char *, size_t,
+		    const char *, size_t);
+RV_HIDDEN int	 json_klit(struct rv_buf *, int sep, const char *, size_t,
+		    const char *, size_t);
+RV_HIDDEN int	 json_punct(struct rv_buf *, int sep, char);
+RV_HIDDEN int	 mp_open_fast(struct rv_enc *);
+RV_HIDDEN int	 mp_close_fast(struct rv_enc *, int map, size_t count);
+RV_HIDDEN int	 mp_kint(struct rv_buf *, const char *, size_t, int64_t);
+RV_HIDDEN int	 mp_kstr(struct rv_buf *, const char *, size_t, const char *,
+		    size_t);
+RV_HIDDEN int	 mp_kbyte(struct rv_buf *, const char *, size_t,
+		    unsigned char);
 
 /* stream.c */
 RV_HIDDEN int	 stream_item_done(struct rv_stream *);	/* flush policy */

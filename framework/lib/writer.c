@@ -34,6 +34,18 @@ item_reset(struct rv_stream *s)
 	arena_rewind(&s->scratch);
 }
 
+/* Which short path, if any, the encoder's tokens can take. */
+static int
+enc_fast(const struct rv_encoder *enc)
+{
+
+	/* Their token steps are rv_enc_json_token for all but text. */
+	if (enc == &enc_ndjson || enc == &enc_array || enc == &enc_json ||
+	    enc == &enc_jsonseq || enc == &enc_sse)
+		return FAST_JSON;
+	return enc == &enc_msgpack ? FAST_MP : FAST_NONE;
+}
+
 int
 w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
 {
@@ -51,6 +63,10 @@ w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
 	s->item.index = s->items;
 	s->in_item = 1;
 	s->item_err = RV_OK;
+	if (s->fast_enc != s->enc) {
+		s->fast_enc = s->enc;
+		s->fast = enc_fast(s->enc);
+	}
 	if (!s->began) {
 		/* Lazily, so a refused first item leaves no framing behind. */
 		if (s->enc->begin != NULL &&
@@ -296,10 +312,83 @@ tokstr(struct rv_stream *s, enum rv_tok_type type, const char *p, size_t n)
 	return w_token(s, &t);
 }
 
-int rv_map_open(struct rv_stream *s) { return tok0(s, RV_TOK_MAP_OPEN); }
-int rv_map_close(struct rv_stream *s) { return tok0(s, RV_TOK_MAP_CLOSE); }
-int rv_array_open(struct rv_stream *s) { return tok0(s, RV_TOK_ARRAY_OPEN); }
-int rv_array_close(struct rv_stream *s) { return tok0(s, RV_TOK_ARRAY_CLOSE); }
+/* After a short-path write: what w_token does after the encoder's. */
+static inline int
+w_wrote(struct rv_stream *s, int rc)
+{
+
+	if (rc != RV_OK)
+		s->item_err = rc;
+	else if (s->out.len - s->item_mark > s->max_item) {
+		s->item_err = rc = RV_ETOOBIG;
+		s->out.len = s->item_mark;
+	}
+	return rc;
+}
+
+/*
+ * Opens and closes take a short path when the item is healthy and the
+ * encoder has one (see enc_fast): w_place's checks for these tokens,
+ * the encoder's bytes written by a direct call, w_advance's moves.
+ * Anything else goes through w_token.
+ */
+static int
+w_open(struct rv_stream *s, int map)
+{
+	enum rv_tok_type type = map ? RV_TOK_MAP_OPEN : RV_TOK_ARRAY_OPEN;
+	struct wlevel	*lv = NULL;
+	int		 rc;
+
+	if (!s->in_item) {
+		/* Last item's look-up: is there a short path at all? */
+		if (s->fast_enc != s->enc || s->fast == FAST_NONE)
+			return tok0(s, type);
+		if ((rc = w_item_begin(s, RV_ITEM_VALUE)) != RV_OK)
+			return rc;
+	} else if (s->item_err != RV_OK || s->fast == FAST_NONE)
+		return tok0(s, type);
+	if (s->depth > 0) {
+		lv = &s->lv[s->depth - 1];
+		if ((lv->map && !lv->want_val) || lv->count == UINT32_MAX ||
+		    s->depth >= RV_MAX_DEPTH)
+			return tok0(s, type);
+	}
+	w_wrote(s, s->fast == FAST_JSON ? json_punct(&s->out,
+	    lv != NULL && !lv->map && lv->count > 0, map ? '{' : '[') :
+	    mp_open_fast(&s->ectx));
+	if (lv != NULL) {
+		lv->count++;
+		lv->want_val = 0;
+	}
+	lv = &s->lv[s->depth++];
+	lv->map = map;
+	lv->want_val = 0;
+	lv->count = 0;
+	return s->item_err;
+}
+
+static int
+w_close(struct rv_stream *s, int map)
+{
+	struct wlevel	*lv;
+
+	if (s->depth == 0 || s->item_err != RV_OK || s->fast == FAST_NONE)
+		return tok0(s, map ? RV_TOK_MAP_CLOSE : RV_TOK_ARRAY_CLOSE);
+	lv = &s->lv[s->depth - 1];
+	if (lv->map != map || lv->want_val)
+		return tok0(s, map ? RV_TOK_MAP_CLOSE : RV_TOK_ARRAY_CLOSE);
+	w_wrote(s, s->fast == FAST_JSON ?
+	    json_punct(&s->out, 0, map ? '}' : ']') :
+	    mp_close_fast(&s->ectx, map, lv->count));
+	if (--s->depth == 0)
+		return w_item_end(s);
+	return s->item_err;
+}
+
+int rv_map_open(struct rv_stream *s) { return w_open(s, 1); }
+int rv_map_close(struct rv_stream *s) { return w_close(s, 1); }
+int rv_array_open(struct rv_stream *s) { return w_open(s, 0); }
+int rv_array_close(struct rv_stream *s) { return w_close(s, 0); }
 int rv_null(struct rv_stream *s) { return tok0(s, RV_TOK_NULL); }
 
 int
@@ -431,19 +520,75 @@ w_pair(struct rv_stream *s, const char *k, struct rv_token *v)
 	return rc;
 }
 
+/*
+ * The short path of a pair: a healthy item whose map wants a key, and
+ * an encoder with a short path (see enc_fast).  Its level, or NULL:
+ * take w_pair.  The caller checks that the key (and string) are
+ * str_plain, so nothing is left for w_check_value to refuse.
+ */
+static inline struct wlevel *
+pair_level(struct rv_stream *s, const char *k)
+{
+	struct wlevel	*lv;
+
+	if (s->depth == 0 || s->fast == FAST_NONE || k == NULL)
+		return NULL;
+	lv = &s->lv[s->depth - 1];
+	if (!lv->map || lv->want_val || s->item_err != RV_OK ||
+	    lv->count == UINT32_MAX)
+		return NULL;
+	return lv;
+}
+
+/* After a short-path pair: what w_pair does after its two tokens. */
+static inline int
+pair_done(struct rv_stream *s, struct wlevel *lv, int rc)
+{
+
+	rc = w_wrote(s, rc);
+	lv->count++;
+	return rc;
+}
+
+/* A pair whose value is true, false or null. */
+static int
+pair_lit(struct rv_stream *s, const char *k, enum rv_tok_type type, int b)
+{
+	static const char *const lit[] = { "false", "true", "null" };
+	static const unsigned char mp[] = { 0xc2, 0xc3, 0xc0 };
+	struct rv_token	 t;
+	struct wlevel	*lv;
+	size_t		 kn;
+	int		 i = type == RV_TOK_NULL ? 2 : b != 0;
+
+	if ((lv = pair_level(s, k)) != NULL && str_scan(k, &kn))
+		return pair_done(s, lv, s->fast == FAST_JSON ?
+		    json_klit(&s->out, lv->count > 0, k, kn, lit[i],
+		    i == 0 ? 5 : 4) : mp_kbyte(&s->out, k, kn, mp[i]));
+	memset(&t, 0, sizeof(t));
+	t.type = type;
+	t.v.b = b != 0;
+	return w_pair(s, k, &t);
+}
+
 int
 rv_kstr(struct rv_stream *s, const char *k, const char *v)
 {
 	struct rv_token	 t;
+	struct wlevel	*lv;
+	size_t		 kn, vn;
 
-	memset(&t, 0, sizeof(t));
 	if (v == NULL)
-		t.type = RV_TOK_NULL;
-	else {
-		t.type = RV_TOK_STR;
-		t.str = v;
-		t.len = strlen(v);
-	}
+		return pair_lit(s, k, RV_TOK_NULL, 0);
+	if ((lv = pair_level(s, k)) != NULL && str_scan(k, &kn) &&
+	    str_scan(v, &vn))
+		return pair_done(s, lv, s->fast == FAST_JSON ?
+		    json_kstr(&s->out, lv->count > 0, k, kn, v, vn) :
+		    mp_kstr(&s->out, k, kn, v, vn));
+	memset(&t, 0, sizeof(t));
+	t.type = RV_TOK_STR;
+	t.str = v;
+	t.len = strlen(v);
 	return w_pair(s, k, &t);
 }
 
@@ -451,7 +596,13 @@ int
 rv_kint(struct rv_stream *s, const char *k, int64_t v)
 {
 	struct rv_token	 t;
+	struct wlevel	*lv;
+	size_t		 kn;
 
+	if ((lv = pair_level(s, k)) != NULL && str_scan(k, &kn))
+		return pair_done(s, lv, s->fast == FAST_JSON ?
+		    json_kint(&s->out, lv->count > 0, k, kn, v) :
+		    mp_kint(&s->out, k, kn, v));
 	memset(&t, 0, sizeof(t));
 	t.type = RV_TOK_INT;
 	t.v.i = v;
@@ -472,20 +623,13 @@ rv_kdouble(struct rv_stream *s, const char *k, double v)
 int
 rv_kbool(struct rv_stream *s, const char *k, int v)
 {
-	struct rv_token	 t;
 
-	memset(&t, 0, sizeof(t));
-	t.type = RV_TOK_BOOL;
-	t.v.b = v != 0;
-	return w_pair(s, k, &t);
+	return pair_lit(s, k, RV_TOK_BOOL, v);
 }
 
 int
 rv_knull(struct rv_stream *s, const char *k)
 {
-	struct rv_token	 t;
 
-	memset(&t, 0, sizeof(t));
-	t.type = RV_TOK_NULL;
-	return w_pair(s, k, &t);
+	return pair_lit(s, k, RV_TOK_NULL, 0);
 }
