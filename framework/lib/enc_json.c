@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "wire.h"
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -82,60 +83,6 @@ json_string(struct rv_buf *b, const char *p, size_t n)
 	*o++ = '"';
 	b->len = (size_t)(o - b->p);
 	return RV_OK;
-}
-
-static const char digits2[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233"
-    "34353637383940414243444546474849505152535455565758596061626364656667"
-    "6869707172737475767778798081828384858687888990919293949596979899";
-
-/*
- * Decimal of v at o (room for 20 digits); returns the end.  Counting
- * the digits first lets them go straight to their place, two a
- * division, without a copy from a scratch buffer.
- */
-static char *
-put_u64(char *o, uint64_t v)
-{
-	static const uint64_t	 p10[20] = {
-		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
-		1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL,
-		10000000000ULL, 100000000000ULL, 1000000000000ULL,
-		10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
-		10000000000000000ULL, 100000000000000000ULL,
-		1000000000000000000ULL, 10000000000000000000ULL,
-	};
-	char	*e;
-	size_t	 n;
-
-	if (v < 10) {
-		*o = (char)('0' + v);
-		return o + 1;
-	}
-	/* log10 from the bit length (1233 / 4096 ~ log10(2)), then exact */
-	n = (size_t)(64 - __builtin_clzll(v)) * 1233 >> 12;
-	n += v >= p10[n];
-	e = o += n;
-	while (v >= 100) {
-		o -= 2;
-		__builtin_memcpy(o, digits2 + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10)
-		__builtin_memcpy(o - 2, digits2 + v * 2, 2);
-	else
-		o[-1] = (char)('0' + v);
-	return e;
-}
-
-static char *
-put_i64(char *o, int64_t v)
-{
-
-	if (v >= 0)
-		return put_u64(o, (uint64_t)v);
-	*o++ = '-';
-	return put_u64(o, (uint64_t)0 - (uint64_t)v);
 }
 
 /*
@@ -263,86 +210,6 @@ rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 }
 
 /* ------------------------------------------------------------------ */
-/*
- * The writer's short paths (writer.c): a whole key/value pair with one
- * reservation, for a key and string that are str_plain (nothing to
- * escape or check).  The bytes are rv_enc_json_token's for the two
- * tokens.  sep: not the map's first pair.
- */
-
-/* An open or a close: {, [, } or ], after a comma if sep. */
-int
-json_punct(struct rv_buf *b, int sep, char c)
-{
-
-	if (b->cap - b->len < 2 && buf_grow(b, 2) != RV_OK)
-		return b->err;
-	if (sep)
-		b->p[b->len++] = ',';
-	b->p[b->len++] = c;
-	return RV_OK;
-}
-
-static char *
-json_key(char *o, int sep, const char *k, size_t kn)
-{
-
-	if (sep)
-		*o++ = ',';
-	*o++ = '"';
-	copy_small(o, k, kn);
-	o += kn;
-	*o++ = '"';
-	*o++ = ':';
-	return o;
-}
-
-int
-json_kint(struct rv_buf *b, int sep, const char *k, size_t kn, int64_t v)
-{
-	char	*o;
-
-	/* sep, quotes, colon, sign and 20 digits */
-	if (b->cap - b->len < kn + 25 && buf_grow(b, kn + 25) != RV_OK)
-		return b->err;
-	o = put_i64(json_key(b->p + b->len, sep, k, kn), v);
-	b->len = (size_t)(o - b->p);
-	return RV_OK;
-}
-
-int
-json_kstr(struct rv_buf *b, int sep, const char *k, size_t kn,
-    const char *v, size_t vn)
-{
-	char	*o;
-
-	if (b->cap - b->len < kn + vn + 6 && buf_grow(b, kn + vn + 6) != RV_OK)
-		return b->err;
-	o = json_key(b->p + b->len, sep, k, kn);
-	*o++ = '"';
-	copy_small(o, v, vn);
-	o += vn;
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
-	return RV_OK;
-}
-
-/* true, false, null */
-int
-json_klit(struct rv_buf *b, int sep, const char *k, size_t kn,
-    const char *lit, size_t ln)
-{
-	char	*o;
-
-	if (b->cap - b->len < kn + ln + 4 && buf_grow(b, kn + ln + 4) != RV_OK)
-		return b->err;
-	o = json_key(b->p + b->len, sep, k, kn);
-	copy_small(o, lit, ln);
-	b->len = (size_t)(o + ln - b->p);
-	return RV_OK;
-}
-
-/* ------------------------------------------------------------------ */
 /* Wrappers shared by the JSON framings                                */
 
 static int
@@ -394,11 +261,26 @@ json_token(struct rv_enc *e, const struct rv_token *t)
 	return rv_enc_json_token(e, t);
 }
 
+/* A value with no envelope: the common item, one test. */
+static int
+plain_value(const struct rv_item *it)
+{
+
+	return it->kind == RV_ITEM_VALUE && it->event == NULL &&
+	    it->id == NULL;
+}
+
+/* The bytes ndjson_item_* and seq_item_begin write for plain_value. */
+const struct frame frame_ndjson = { "", "\n", 0, 1 };
+const struct frame frame_jsonseq = { "\x1e", "\n", 1, 1 };
+
 /* NDJSON: a value a line. */
 static int
 ndjson_item_begin(struct rv_enc *e, const struct rv_item *it)
 {
 
+	if (plain_value(it))
+		return RV_OK;
 	return has_value(it) ? wrap_open(e, it) : RV_OK;
 }
 
@@ -406,9 +288,11 @@ static int
 ndjson_item_end(struct rv_enc *e, const struct rv_item *it)
 {
 
-	if (!has_value(it))
-		return RV_OK;
-	wrap_close(e, it);
+	if (!plain_value(it)) {
+		if (!has_value(it))
+			return RV_OK;
+		wrap_close(e, it);
+	}
 	return buf_addfast(e->out, "\n", 1);
 }
 

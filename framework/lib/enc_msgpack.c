@@ -10,104 +10,12 @@
 #include <string.h>
 
 #include "internal.h"
+#include "wire.h"
 
 struct mp_state {
 	size_t	 at[RV_MAX_DEPTH + 2];	/* header offsets of open containers */
 	unsigned depth;
 };
-
-/*
- * The put_ functions write at o, which has room (9 bytes for a number,
- * 5 for a string header), and return the end: a value or a whole
- * key/value pair then costs one reservation of the buffer.
- */
-static unsigned char *
-mp_put_hdr(unsigned char *o, unsigned char tag, uint64_t v, int bytes)
-{
-
-	*o++ = tag;
-	while (bytes-- > 0)
-		*o++ = (unsigned char)(v >> (8 * bytes));
-	return o;
-}
-
-static unsigned char *
-mp_put_uint(unsigned char *o, uint64_t v)
-{
-
-	if (v < 128) {
-		*o++ = (unsigned char)v;
-		return o;
-	}
-	if (v <= 0xff)
-		return mp_put_hdr(o, 0xcc, v, 1);
-	if (v <= 0xffff)
-		return mp_put_hdr(o, 0xcd, v, 2);
-	if (v <= 0xffffffffULL)
-		return mp_put_hdr(o, 0xce, v, 4);
-	return mp_put_hdr(o, 0xcf, v, 8);
-}
-
-static unsigned char *
-mp_put_int(unsigned char *o, int64_t v)
-{
-
-	if (v >= 0)
-		return mp_put_uint(o, (uint64_t)v);
-	if (v >= -32) {
-		*o++ = (unsigned char)(0xe0 | (v + 32));
-		return o;
-	}
-	if (v >= INT8_MIN)
-		return mp_put_hdr(o, 0xd0, (uint64_t)v, 1);
-	if (v >= INT16_MIN)
-		return mp_put_hdr(o, 0xd1, (uint64_t)v, 2);
-	if (v >= INT32_MIN)
-		return mp_put_hdr(o, 0xd2, (uint64_t)v, 4);
-	return mp_put_hdr(o, 0xd3, (uint64_t)v, 8);
-}
-
-/* Header and bytes of a str (or bin); o has room for n + 5. */
-static unsigned char *
-mp_put_str(unsigned char *o, const char *p, size_t n, int bin)
-{
-
-	if (bin) {
-		if (n <= 0xff)
-			o = mp_put_hdr(o, 0xc4, n, 1);
-		else if (n <= 0xffff)
-			o = mp_put_hdr(o, 0xc5, n, 2);
-		else
-			o = mp_put_hdr(o, 0xc6, n, 4);
-	} else if (n < 32)
-		*o++ = (unsigned char)(0xa0 | n);
-	else if (n <= 0xff)
-		o = mp_put_hdr(o, 0xd9, n, 1);
-	else if (n <= 0xffff)
-		o = mp_put_hdr(o, 0xda, n, 2);
-	else
-		o = mp_put_hdr(o, 0xdb, n, 4);
-	copy_small((char *)o, p, n);
-	return o + n;
-}
-
-/* Room for extra bytes at the end of b, or NULL (b->err says why). */
-static unsigned char *
-mp_room(struct rv_buf *b, size_t extra)
-{
-
-	if (b->cap - b->len < extra && buf_grow(b, extra) != RV_OK)
-		return NULL;
-	return (unsigned char *)b->p + b->len;
-}
-
-static int
-mp_done(struct rv_buf *b, unsigned char *o)
-{
-
-	b->len = (size_t)((char *)o - b->p);
-	return RV_OK;
-}
 
 static int
 mp_hdr(struct rv_buf *b, unsigned char tag, uint64_t v, int bytes)
@@ -158,17 +66,16 @@ mp_double(struct rv_buf *b, double d)
 	return mp_hdr(b, 0xcb, u, 8);
 }
 
-/* Close a container whose 1-byte header sits at st->at[depth]. */
-static int
-mp_close(struct rv_buf *b, struct mp_state *st, int map, size_t count)
+/*
+ * A container of more than 15 elements: move its contents up to make
+ * room for a 16/32-bit count; out of line, as it is rare.
+ */
+static __attribute__((noinline)) int
+mp_close_wide(struct rv_buf *b, size_t at, int map, size_t count)
 {
-	size_t	 at = st->at[--st->depth], grow;
+	size_t		 grow;
 	unsigned char	 h[5];
 
-	if (count < 16) {
-		b->p[at] = (char)((map ? 0x80 : 0x90) | count);
-		return RV_OK;
-	}
 	if (count > 0xffffffffULL)
 		return RV_ETOOBIG;
 	grow = count <= 0xffff ? 2 : 4;
@@ -188,6 +95,18 @@ mp_close(struct rv_buf *b, struct mp_state *st, int map, size_t count)
 		h[4] = (unsigned char)count;
 	}
 	memcpy(b->p + at, h, grow + 1);
+	return RV_OK;
+}
+
+/* Close a container whose 1-byte header sits at st->at[depth]. */
+static int
+mp_close(struct rv_buf *b, struct mp_state *st, int map, size_t count)
+{
+	size_t	 at = st->at[--st->depth];
+
+	if (count >= 16)
+		return mp_close_wide(b, at, map, count);
+	b->p[at] = (char)((map ? 0x80 : 0x90) | count);
 	return RV_OK;
 }
 
@@ -247,7 +166,9 @@ mp_item_begin(struct rv_enc *e, const struct rv_item *it)
 	unsigned	 n;
 
 	st->depth = 0;
-	if (it->kind == RV_ITEM_COMMENT || it->kind == RV_ITEM_RETRY)
+	if ((it->kind == RV_ITEM_VALUE && it->event == NULL &&
+	    it->id == NULL) || it->kind == RV_ITEM_COMMENT ||
+	    it->kind == RV_ITEM_RETRY)
 		return RV_OK;
 	if (it->kind == RV_ITEM_ERROR) {
 		buf_addfast(b, "\x81", 1);
@@ -291,43 +212,4 @@ mp_close_fast(struct rv_enc *e, int map, size_t count)
 {
 
 	return mp_close(e->out, e->state, map, count);
-}
-
-/*
- * The writer's short paths (writer.c): a whole key/value pair with one
- * reservation; the bytes are mp_token's for the two tokens.  The key
- * and string were checked by the writer (str_plain: valid UTF-8).
- */
-int
-mp_kint(struct rv_buf *b, const char *k, size_t kn, int64_t v)
-{
-	unsigned char	*o;
-
-	if ((o = mp_room(b, kn + 14)) == NULL)
-		return b->err;
-	return mp_done(b, mp_put_int(mp_put_str(o, k, kn, 0), v));
-}
-
-int
-mp_kstr(struct rv_buf *b, const char *k, size_t kn, const char *v,
-    size_t vn)
-{
-	unsigned char	*o;
-
-	if ((o = mp_room(b, kn + vn + 10)) == NULL)
-		return b->err;
-	return mp_done(b, mp_put_str(mp_put_str(o, k, kn, 0), v, vn, 0));
-}
-
-/* nil, true, false */
-int
-mp_kbyte(struct rv_buf *b, const char *k, size_t kn, unsigned char c)
-{
-	unsigned char	*o;
-
-	if ((o = mp_room(b, kn + 6)) == NULL)
-		return b->err;
-	o = mp_put_str(o, k, kn, 0);
-	*o++ = c;
-	return mp_done(b, o);
 }

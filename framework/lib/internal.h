@@ -8,6 +8,7 @@
  *   router.c                        route patterns, matching, 404/405
  *   negotiate.c                     Accept / ?format= -> encoder
  *   writer.c                        structured writer: tokens, items, rollback
+ *   wire.h                          JSON/MessagePack bytes of scalars and pairs
  *   stream.c                        rv_open .. rv_close, headers, flush, sleep
  *   packf.c                         json_pack-style formats, jansson, msgpack input
  *   enc_json.c enc_sse.c enc_msgpack.c enc_csv.c enc_text.c   built-in encoders
@@ -60,20 +61,26 @@ RV_HIDDEN int	 buf_vprintf(struct rv_buf *, const char *, va_list);
 RV_HIDDEN void	 buf_free(struct rv_buf *);
 
 /*
- * Tokens are mostly a few bytes: copy those inline, not via libc, in
- * at most two overlapping loads and stores of a word.
+ * Tokens are mostly a few bytes: copy up to 32 inline, not via libc,
+ * in at most two overlapping loads and stores of a word (or of 16).
  */
 static inline void
 copy_small(char *d, const char *s, size_t n)
 {
 	uint64_t	 a, b;
 	uint32_t	 x, y;
+	char		 h[16], t[16];
 
-	if (n >= 8) {
-		if (n > 16) {
+	if (n > 16) {
+		if (n > 32) {
 			__builtin_memcpy(d, s, n);
 			return;
 		}
+		__builtin_memcpy(h, s, 16);
+		__builtin_memcpy(t, s + n - 16, 16);
+		__builtin_memcpy(d, h, 16);
+		__builtin_memcpy(d + n - 16, t, 16);
+	} else if (n >= 8) {
 		__builtin_memcpy(&a, s, 8);
 		__builtin_memcpy(&b, s + n - 8, 8);
 		__builtin_memcpy(d, &a, 8);
@@ -123,17 +130,17 @@ RV_HIDDEN extern const unsigned char str_plain[256];
 RV_HIDDEN int	 span_plain(const char *p, size_t n);
 
 /*
- * The length of the C string s in *n, and whether it is all
- * str_plain, in one pass over short strings (keys, names); a longer
- * one takes strlen and the word-at-a-time check.
+ * Is the C string s all str_plain and at most 32 bytes?  Its length
+ * (or the bytes looked at) in *n, in one pass and without a call: the
+ * writer's short paths are leaf functions.  NUL is not plain, so no
+ * byte past the end is read.
  */
 static inline int
-str_scan(const char *s, size_t *n)
+str_short(const char *s, size_t *n)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	size_t			 i;
 
-	/* NUL is not plain: no byte past the end is read. */
 	for (i = 0; i < 32; i += 4) {
 		if (!str_plain[p[i]])
 			break;
@@ -150,10 +157,54 @@ str_scan(const char *s, size_t *n)
 			break;
 		}
 	}
-	if (p[i] == '\0') {
-		*n = i;
-		return 1;
+	*n = i;
+	return p[i] == '\0';
+}
+
+/*
+ * Copy s to o while it is str_plain, at most 32 bytes (o has room for
+ * 32): is s all plain and shorter than 32 bytes?  Its length in *n.
+ * The short paths' key and string: checked and copied in one pass.
+ */
+static inline int
+str_copy_short(char *o, const char *s, size_t *n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; i < 32; i += 4) {
+		if (!str_plain[p[i]])
+			break;
+		o[i] = (char)p[i];
+		if (!str_plain[p[i + 1]]) {
+			i += 1;
+			break;
+		}
+		o[i + 1] = (char)p[i + 1];
+		if (!str_plain[p[i + 2]]) {
+			i += 2;
+			break;
+		}
+		o[i + 2] = (char)p[i + 2];
+		if (!str_plain[p[i + 3]]) {
+			i += 3;
+			break;
+		}
+		o[i + 3] = (char)p[i + 3];
 	}
+	*n = i;
+	return i < 32 && p[i] == '\0';
+}
+
+/* The same for any length: *n is strlen(s); longer ones take strlen. */
+static inline int
+str_scan(const char *s, size_t *n)
+{
+	size_t	 i;
+
+	if (str_short(s, n))
+		return 1;
+	i = *n;
 	*n = i + __builtin_strlen(s + i);
 	return i == 32 ? span_plain(s + i, *n - i) : 0;
 }
@@ -248,6 +299,8 @@ struct rv_stream {
 	/* the encoder's short path (writer.c), looked up for fast_enc */
 	const struct rv_encoder	*fast_enc;
 	int			 fast;
+	const struct frame	*frame;		/* or NULL */
+	int			 plain;		/* the open item uses frame */
 	/* envelope for the next item */
 	char			*ev_name;
 	char			*ev_id;
@@ -391,27 +444,33 @@ RV_HIDDEN int	 w_item_abort(struct rv_stream *, int err);
 /*
  * The writer's short paths: a built-in encoder that renders tokens as
  * JSON text (ndjson, array, json, json-seq, sse) or as MessagePack
- * takes a whole key/value pair in one direct call.  Keys and strings
- * are str_plain; sep: not the first pair of its map.
+ * takes a whole key/value pair, an open or a close in one direct call
+ * (wire.h); MessagePack's containers need its state (enc_msgpack.c).
  */
 enum { FAST_NONE, FAST_JSON, FAST_MP };
-RV_HIDDEN int	 json_kint(struct rv_buf *, int sep, const char *, size_t,
-		    int64_t);
-RV_HIDDEN int	 json_kstr(struct rv_buf *, int sep, const char *, size_t,
-		    const char *, size_t);
-RV_HIDDEN int	 json_klit(struct rv_buf *, int sep, const char *, size_t,
-		    const char *, size_t);
-RV_HIDDEN int	 json_punct(struct rv_buf *, int sep, char);
+/*
+ * What a stateless framing's item_begin and item_end write around a
+ * value item without envelope (kind RV_ITEM_VALUE, no event, id or
+ * retry): the writer writes these itself, without the two calls.
+ */
+struct frame {
+	char		 pre[8], post[8];	/* 8: one store, see frame_put */
+	size_t		 npre, npost;
+};
+RV_HIDDEN extern const struct frame frame_ndjson, frame_jsonseq, frame_sse;
 RV_HIDDEN int	 mp_open_fast(struct rv_enc *);
 RV_HIDDEN int	 mp_close_fast(struct rv_enc *, int map, size_t count);
-RV_HIDDEN int	 mp_kint(struct rv_buf *, const char *, size_t, int64_t);
-RV_HIDDEN int	 mp_kstr(struct rv_buf *, const char *, size_t, const char *,
-		    size_t);
-RV_HIDDEN int	 mp_kbyte(struct rv_buf *, const char *, size_t,
-		    unsigned char);
 
 /* stream.c */
-RV_HIDDEN int	 stream_item_done(struct rv_stream *);	/* flush policy */
+/* The flush policy after each item; inline, as items can be small. */
+static inline int
+stream_item_done(struct rv_stream *s)
+{
+
+	if (s->bulk && s->out.len < RV_FLUSH_BULK)
+		return RV_OK;
+	return rv_flush(s);
+}
 RV_HIDDEN int	 stream_send_head(struct rv_stream *);
 /* Runtime, after the handler returned ret: finish whatever it left. */
 RV_HIDDEN void	 stream_end(struct rv_stream *);
