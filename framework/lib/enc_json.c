@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "wire.h"
 
 static const char hexdig[] = "0123456789abcdef";
 
@@ -84,30 +85,6 @@ json_string(struct rv_buf *b, const char *p, size_t n)
 	return RV_OK;
 }
 
-/* Decimal digits of v, right-aligned in the 24-byte buffer. */
-static const char digits2[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233"
-    "34353637383940414243444546474849505152535455565758596061626364656667"
-    "6869707172737475767778798081828384858687888990919293949596979899";
-
-static char *
-u64_digits(uint64_t v, char *end)
-{
-
-	/* two digits a division */
-	while (v >= 100) {
-		end -= 2;
-		__builtin_memcpy(end, digits2 + (v % 100) * 2, 2);
-		v /= 100;
-	}
-	if (v >= 10) {
-		end -= 2;
-		__builtin_memcpy(end, digits2 + v * 2, 2);
-	} else
-		*--end = (char)('0' + v);
-	return end;
-}
-
 /*
  * The shortest of %.15g/%.16g/%.17g that reads back as the same
  * double, with ".0" kept on integral values so that a double stays a
@@ -171,17 +148,6 @@ base64_encode(struct rv_buf *b, const void *vp, size_t n)
 	return RV_OK;
 }
 
-/* Decimal of v at o (room for 20 digits); returns the end. */
-static char *
-put_u64(char *o, uint64_t v)
-{
-	char	 d[24], *p = u64_digits(v, d + sizeof(d));
-	size_t	 n = (size_t)(d + sizeof(d) - p);
-
-	copy_small(o, p, n);
-	return o + n;
-}
-
 int
 rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 {
@@ -223,11 +189,7 @@ rv_enc_json_token(struct rv_enc *e, const struct rv_token *t)
 	case RV_TOK_ARRAY_OPEN: *o++ = '['; break;
 	case RV_TOK_ARRAY_CLOSE: *o++ = ']'; break;
 	case RV_TOK_INT:
-		if (t->v.i < 0) {
-			*o++ = '-';
-			o = put_u64(o, (uint64_t)0 - (uint64_t)t->v.i);
-		} else
-			o = put_u64(o, (uint64_t)t->v.i);
+		o = put_i64(o, t->v.i);
 		break;
 	case RV_TOK_UINT:
 		o = put_u64(o, t->v.u);
@@ -299,11 +261,26 @@ json_token(struct rv_enc *e, const struct rv_token *t)
 	return rv_enc_json_token(e, t);
 }
 
+/* A value with no envelope: the common item, one test. */
+static int
+plain_value(const struct rv_item *it)
+{
+
+	return it->kind == RV_ITEM_VALUE && it->event == NULL &&
+	    it->id == NULL;
+}
+
+/* The bytes ndjson_item_* and seq_item_begin write for plain_value. */
+const struct frame frame_ndjson = { "", "\n", 0, 1 };
+const struct frame frame_jsonseq = { "\x1e", "\n", 1, 1 };
+
 /* NDJSON: a value a line. */
 static int
 ndjson_item_begin(struct rv_enc *e, const struct rv_item *it)
 {
 
+	if (plain_value(it))
+		return RV_OK;
 	return has_value(it) ? wrap_open(e, it) : RV_OK;
 }
 
@@ -311,9 +288,11 @@ static int
 ndjson_item_end(struct rv_enc *e, const struct rv_item *it)
 {
 
-	if (!has_value(it))
-		return RV_OK;
-	wrap_close(e, it);
+	if (!plain_value(it)) {
+		if (!has_value(it))
+			return RV_OK;
+		wrap_close(e, it);
+	}
 	return buf_addfast(e->out, "\n", 1);
 }
 

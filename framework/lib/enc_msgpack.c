@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "wire.h"
 
 struct mp_state {
 	size_t	 at[RV_MAX_DEPTH + 2];	/* header offsets of open containers */
@@ -19,75 +20,41 @@ struct mp_state {
 static int
 mp_hdr(struct rv_buf *b, unsigned char tag, uint64_t v, int bytes)
 {
-	unsigned char	 h[9];
-	int		 i;
+	unsigned char	*o;
 
-	h[0] = tag;
-	for (i = 0; i < bytes; i++)
-		h[1 + i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
-	return buf_addfast(b, h, (size_t)bytes + 1);
+	if ((o = mp_room(b, 9)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_hdr(o, tag, v, bytes));
 }
 
 static int
 mp_uint(struct rv_buf *b, uint64_t v)
 {
-	unsigned char	 c;
+	unsigned char	*o;
 
-	if (v < 128) {
-		c = (unsigned char)v;
-		return buf_addfast(b, &c, 1);
-	}
-	if (v <= 0xff)
-		return mp_hdr(b, 0xcc, v, 1);
-	if (v <= 0xffff)
-		return mp_hdr(b, 0xcd, v, 2);
-	if (v <= 0xffffffffULL)
-		return mp_hdr(b, 0xce, v, 4);
-	return mp_hdr(b, 0xcf, v, 8);
+	if ((o = mp_room(b, 9)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_uint(o, v));
 }
 
 static int
 mp_int(struct rv_buf *b, int64_t v)
 {
-	unsigned char	 c;
+	unsigned char	*o;
 
-	if (v >= 0)
-		return mp_uint(b, (uint64_t)v);
-	if (v >= -32) {
-		c = (unsigned char)(0xe0 | (v + 32));
-		return buf_addfast(b, &c, 1);
-	}
-	if (v >= INT8_MIN)
-		return mp_hdr(b, 0xd0, (uint64_t)v, 1);
-	if (v >= INT16_MIN)
-		return mp_hdr(b, 0xd1, (uint64_t)v, 2);
-	if (v >= INT32_MIN)
-		return mp_hdr(b, 0xd2, (uint64_t)v, 4);
-	return mp_hdr(b, 0xd3, (uint64_t)v, 8);
+	if ((o = mp_room(b, 9)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_int(o, v));
 }
 
 static int
 mp_str(struct rv_buf *b, const char *p, size_t n, int bin)
 {
-	unsigned char	 c;
+	unsigned char	*o;
 
-	if (bin) {
-		if (n <= 0xff)
-			mp_hdr(b, 0xc4, n, 1);
-		else if (n <= 0xffff)
-			mp_hdr(b, 0xc5, n, 2);
-		else
-			mp_hdr(b, 0xc6, n, 4);
-	} else if (n < 32) {
-		c = (unsigned char)(0xa0 | n);
-		buf_addfast(b, &c, 1);
-	} else if (n <= 0xff)
-		mp_hdr(b, 0xd9, n, 1);
-	else if (n <= 0xffff)
-		mp_hdr(b, 0xda, n, 2);
-	else
-		mp_hdr(b, 0xdb, n, 4);
-	return buf_addfast(b, p, n);
+	if ((o = mp_room(b, n + 5)) == NULL)
+		return b->err;
+	return mp_done(b, mp_put_str(o, p, n, bin));
 }
 
 static int
@@ -99,17 +66,16 @@ mp_double(struct rv_buf *b, double d)
 	return mp_hdr(b, 0xcb, u, 8);
 }
 
-/* Close a container whose 1-byte header sits at st->at[depth]. */
-static int
-mp_close(struct rv_buf *b, struct mp_state *st, int map, size_t count)
+/*
+ * A container of more than 15 elements: move its contents up to make
+ * room for a 16/32-bit count; out of line, as it is rare.
+ */
+static __attribute__((noinline)) int
+mp_close_wide(struct rv_buf *b, size_t at, int map, size_t count)
 {
-	size_t	 at = st->at[--st->depth], grow;
+	size_t		 grow;
 	unsigned char	 h[5];
 
-	if (count < 16) {
-		b->p[at] = (char)((map ? 0x80 : 0x90) | count);
-		return RV_OK;
-	}
 	if (count > 0xffffffffULL)
 		return RV_ETOOBIG;
 	grow = count <= 0xffff ? 2 : 4;
@@ -129,6 +95,18 @@ mp_close(struct rv_buf *b, struct mp_state *st, int map, size_t count)
 		h[4] = (unsigned char)count;
 	}
 	memcpy(b->p + at, h, grow + 1);
+	return RV_OK;
+}
+
+/* Close a container whose 1-byte header sits at st->at[depth]. */
+static int
+mp_close(struct rv_buf *b, struct mp_state *st, int map, size_t count)
+{
+	size_t	 at = st->at[--st->depth];
+
+	if (count >= 16)
+		return mp_close_wide(b, at, map, count);
+	b->p[at] = (char)((map ? 0x80 : 0x90) | count);
 	return RV_OK;
 }
 
@@ -188,7 +166,9 @@ mp_item_begin(struct rv_enc *e, const struct rv_item *it)
 	unsigned	 n;
 
 	st->depth = 0;
-	if (it->kind == RV_ITEM_COMMENT || it->kind == RV_ITEM_RETRY)
+	if ((it->kind == RV_ITEM_VALUE && it->event == NULL &&
+	    it->id == NULL) || it->kind == RV_ITEM_COMMENT ||
+	    it->kind == RV_ITEM_RETRY)
 		return RV_OK;
 	if (it->kind == RV_ITEM_ERROR) {
 		buf_addfast(b, "\x81", 1);
@@ -218,3 +198,18 @@ const struct rv_encoder enc_msgpack = {
 	.item_begin = mp_item_begin,
 	.token = mp_token,
 };
+
+/* The writer's short paths for opens and closes (writer.c). */
+int
+mp_open_fast(struct rv_enc *e)
+{
+
+	return mp_open(e->out, e->state);
+}
+
+int
+mp_close_fast(struct rv_enc *e, int map, size_t count)
+{
+
+	return mp_close(e->out, e->state, map, count);
+}

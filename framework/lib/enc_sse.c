@@ -30,6 +30,9 @@ sse_lines(struct rv_buf *b, const char *prefix, const char *p, size_t n)
 	return b->err;
 }
 
+/* The bytes sse_item_begin and sse_item_end write for a plain value. */
+const struct frame frame_sse = { "data: ", "\n\n", 6, 2 };
+
 static int
 sse_item_begin(struct rv_enc *e, const struct rv_item *it)
 {

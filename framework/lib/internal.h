@@ -8,6 +8,7 @@
  *   router.c                        route patterns, matching, 404/405
  *   negotiate.c                     Accept / ?format= -> encoder
  *   writer.c                        structured writer: tokens, items, rollback
+ *   wire.h                          JSON/MessagePack bytes of scalars and pairs
  *   stream.c                        rv_open .. rv_close, headers, flush, sleep
  *   packf.c                         json_pack-style formats, jansson, msgpack input
  *   enc_json.c enc_sse.c enc_msgpack.c enc_csv.c enc_text.c   built-in encoders
@@ -60,16 +61,41 @@ RV_HIDDEN int	 buf_printf(struct rv_buf *, const char *, ...)
 RV_HIDDEN int	 buf_vprintf(struct rv_buf *, const char *, va_list);
 RV_HIDDEN void	 buf_free(struct rv_buf *);
 
-/* Tokens are mostly a few bytes: copy those inline, not via libc. */
+/*
+ * Tokens are mostly a few bytes: copy up to 32 inline, not via libc,
+ * in at most two overlapping loads and stores of a word (or of 16).
+ */
 static inline void
 copy_small(char *d, const char *s, size_t n)
 {
+	uint64_t	 a, b;
+	uint32_t	 x, y;
+	char		 h[16], t[16];
+
 	if (n > 16) {
-		__builtin_memcpy(d, s, n);
-		return;
+		if (n > 32) {
+			__builtin_memcpy(d, s, n);
+			return;
+		}
+		__builtin_memcpy(h, s, 16);
+		__builtin_memcpy(t, s + n - 16, 16);
+		__builtin_memcpy(d, h, 16);
+		__builtin_memcpy(d + n - 16, t, 16);
+	} else if (n >= 8) {
+		__builtin_memcpy(&a, s, 8);
+		__builtin_memcpy(&b, s + n - 8, 8);
+		__builtin_memcpy(d, &a, 8);
+		__builtin_memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4) {
+		__builtin_memcpy(&x, s, 4);
+		__builtin_memcpy(&y, s + n - 4, 4);
+		__builtin_memcpy(d, &x, 4);
+		__builtin_memcpy(d + n - 4, &y, 4);
+	} else if (n > 0) {
+		d[0] = s[0];
+		d[n / 2] = s[n / 2];
+		d[n - 1] = s[n - 1];
 	}
-	while (n-- > 0)
-		*d++ = *s++;
 }
 
 static inline int
@@ -94,6 +120,95 @@ RV_HIDDEN void	 arena_rewind(struct rv_arena *);	/* empties, keeps a block */
 
 /* utf8.c */
 RV_HIDDEN int	 utf8_valid(const char *, size_t);
+
+/*
+ * 1 for printable ASCII that JSON writes as it is (not '"' or '\\'):
+ * a string of only these is valid UTF-8 and needs no escaping, which
+ * is what the writer's short paths want to know (utf8.c).
+ */
+RV_HIDDEN extern const unsigned char str_plain[256];
+/* Are p[0..n) all str_plain?  Eight bytes at a time. */
+RV_HIDDEN int	 span_plain(const char *p, size_t n);
+
+/*
+ * Is the C string s all str_plain and at most 32 bytes?  Its length
+ * (or the bytes looked at) in *n, in one pass and without a call: the
+ * writer's short paths are leaf functions.  NUL is not plain, so no
+ * byte past the end is read.
+ */
+static inline int
+str_short(const char *s, size_t *n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; i < 32; i += 4) {
+		if (!str_plain[p[i]])
+			break;
+		if (!str_plain[p[i + 1]]) {
+			i += 1;
+			break;
+		}
+		if (!str_plain[p[i + 2]]) {
+			i += 2;
+			break;
+		}
+		if (!str_plain[p[i + 3]]) {
+			i += 3;
+			break;
+		}
+	}
+	*n = i;
+	return p[i] == '\0';
+}
+
+/*
+ * Copy s to o while it is str_plain, at most 32 bytes (o has room for
+ * 32): is s all plain and shorter than 32 bytes?  Its length in *n.
+ * The short paths' key and string: checked and copied in one pass.
+ */
+static inline int
+str_copy_short(char *o, const char *s, size_t *n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i;
+
+	for (i = 0; i < 32; i += 4) {
+		if (!str_plain[p[i]])
+			break;
+		o[i] = (char)p[i];
+		if (!str_plain[p[i + 1]]) {
+			i += 1;
+			break;
+		}
+		o[i + 1] = (char)p[i + 1];
+		if (!str_plain[p[i + 2]]) {
+			i += 2;
+			break;
+		}
+		o[i + 2] = (char)p[i + 2];
+		if (!str_plain[p[i + 3]]) {
+			i += 3;
+			break;
+		}
+		o[i + 3] = (char)p[i + 3];
+	}
+	*n = i;
+	return i < 32 && p[i] == '\0';
+}
+
+/* The same for any length: *n is strlen(s); longer ones take strlen. */
+static inline int
+str_scan(const char *s, size_t *n)
+{
+	size_t	 i;
+
+	if (str_short(s, n))
+		return 1;
+	i = *n;
+	*n = i + __builtin_strlen(s + i);
+	return i == 32 ? span_plain(s + i, *n - i) : 0;
+}
 
 /* enc_json.c: the shortest text that reads back as the same double */
 RV_HIDDEN int	 fmt_double(char *dst, size_t len, double);
@@ -182,6 +297,11 @@ struct rv_stream {
 	struct rv_item		 item;		/* the open item */
 	int			 in_item;
 	int			 began_in_item;	/* begin() ran for this item */
+	/* the encoder's short path (writer.c), looked up for fast_enc */
+	const struct rv_encoder	*fast_enc;
+	int			 fast;
+	const struct frame	*frame;		/* or NULL */
+	int			 plain;		/* the open item uses frame */
 	/* envelope for the next item */
 	char			*ev_name;
 	char			*ev_id;
@@ -322,8 +442,36 @@ RV_HIDDEN int	 w_usable(struct rv_stream *);
 /* Drop the open item (format error, ...) and return err. */
 RV_HIDDEN int	 w_item_abort(struct rv_stream *, int err);
 
+/*
+ * The writer's short paths: a built-in encoder that renders tokens as
+ * JSON text (ndjson, array, json, json-seq, sse) or as MessagePack
+ * takes a whole key/value pair, an open or a close in one direct call
+ * (wire.h); MessagePack's containers need its state (enc_msgpack.c).
+ */
+enum { FAST_NONE, FAST_JSON, FAST_MP };
+/*
+ * What a stateless framing's item_begin and item_end write around a
+ * value item without envelope (kind RV_ITEM_VALUE, no event, id or
+ * retry): the writer writes these itself, without the two calls.
+ */
+struct frame {
+	char		 pre[8], post[8];	/* 8: one store, see frame_put */
+	size_t		 npre, npost;
+};
+RV_HIDDEN extern const struct frame frame_ndjson, frame_jsonseq, frame_sse;
+RV_HIDDEN int	 mp_open_fast(struct rv_enc *);
+RV_HIDDEN int	 mp_close_fast(struct rv_enc *, int map, size_t count);
+
 /* stream.c */
-RV_HIDDEN int	 stream_item_done(struct rv_stream *);	/* flush policy */
+/* The flush policy after each item; inline, as items can be small. */
+static inline int
+stream_item_done(struct rv_stream *s)
+{
+
+	if (s->bulk && s->out.len < RV_FLUSH_BULK)
+		return RV_OK;
+	return rv_flush(s);
+}
 RV_HIDDEN int	 stream_send_head(struct rv_stream *);
 /* Runtime, after the handler returned ret: finish whatever it left. */
 RV_HIDDEN void	 stream_end(struct rv_stream *);

@@ -344,15 +344,6 @@ rv_flush(struct rv_stream *s)
 }
 
 int
-stream_item_done(struct rv_stream *s)
-{
-
-	if (s->bulk && s->out.len < RV_FLUSH_BULK)
-		return RV_OK;
-	return rv_flush(s);
-}
-
-int
 rv_bulk(struct rv_stream *s, int on)
 {
 

@@ -66,3 +66,36 @@ utf8_valid(const char *s, size_t n)
 	}
 	return 1;
 }
+
+const unsigned char str_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+int
+span_plain(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	uint64_t		 w, lo, q, bs;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		lo = (w - 0x2020202020202020ULL) & ~w;	/* < 0x20 or high */
+		q = w ^ 0x2222222222222222ULL;		/* '"' -> 0 */
+		q = (q - 0x0101010101010101ULL) & ~q;
+		bs = w ^ 0x5c5c5c5c5c5c5c5cULL;		/* '\\' -> 0 */
+		bs = (bs - 0x0101010101010101ULL) & ~bs;
+		if ((lo | q | bs | w) & 0x8080808080808080ULL)
+			return 0;
+	}
+	for (; n > 0; p++, n--)
+		if (!str_plain[*p])
+			return 0;
+	return 1;
+}

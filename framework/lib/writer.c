@@ -3,11 +3,18 @@
  * (keys only where a map wants one, closes that match), hands every
  * token to the negotiated encoder, and makes items atomic: an item
  * that fails anywhere is cut back out of the output buffer whole.
+ *
+ * With a built-in JSON or MessagePack encoder, the common calls take
+ * short paths that write the encoder's bytes themselves (wire.h): a
+ * key/value pair with plain short strings, an open, a close, the
+ * framing of an item without envelope.  They make the same checks and
+ * write the same bytes as the token path, which takes everything else.
  */
 #include <math.h>
 #include <string.h>
 
 #include "internal.h"
+#include "wire.h"
 
 int
 w_usable(struct rv_stream *s)
@@ -22,7 +29,7 @@ w_usable(struct rv_stream *s)
 	return RV_OK;
 }
 
-static void
+static inline void
 item_reset(struct rv_stream *s)
 {
 
@@ -31,11 +38,42 @@ item_reset(struct rv_stream *s)
 	s->depth = 0;
 	s->ev_name = s->ev_id = NULL;
 	s->ev_retry = 0;
-	arena_rewind(&s->scratch);
+	if (s->scratch.head != NULL)	/* nothing to give back, mostly */
+		arena_rewind(&s->scratch);
 }
 
-int
-w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
+/* Which short path, if any, the encoder's tokens can take. */
+static void
+enc_fast(struct rv_stream *s)
+{
+	const struct rv_encoder	*enc = s->enc;
+
+	s->fast_enc = enc;
+	s->frame = enc == &enc_ndjson ? &frame_ndjson :
+	    enc == &enc_jsonseq ? &frame_jsonseq :
+	    enc == &enc_sse ? &frame_sse : NULL;
+	/* Their token steps are rv_enc_json_token for all but text. */
+	if (s->frame != NULL || enc == &enc_array || enc == &enc_json)
+		s->fast = FAST_JSON;
+	else
+		s->fast = enc == &enc_msgpack ? FAST_MP : FAST_NONE;
+}
+
+/* n (<= 8) bytes of a frame: all 8 are stored, n kept. */
+static inline int
+frame_put(struct rv_buf *b, const char *p, size_t n)
+{
+
+	if (b->cap - b->len < 8 && buf_grow(b, 8) != RV_OK)
+		return b->err;
+	__builtin_memcpy(b->p + b->len, p, 8);
+	b->len += n;
+	return RV_OK;
+}
+
+/* Inline in w_open and w_close, the short paths' once-an-item steps. */
+static inline __attribute__((always_inline)) int
+item_begin(struct rv_stream *s, enum rv_item_kind kind)
 {
 	int	 rc;
 
@@ -51,6 +89,8 @@ w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
 	s->item.index = s->items;
 	s->in_item = 1;
 	s->item_err = RV_OK;
+	if (s->fast_enc != s->enc)
+		enc_fast(s);
 	if (!s->began) {
 		/* Lazily, so a refused first item leaves no framing behind. */
 		if (s->enc->begin != NULL &&
@@ -59,10 +99,23 @@ w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
 		s->began = 1;
 		s->began_in_item = 1;
 	}
-	if (s->enc->item_begin != NULL &&
-	    (rc = s->enc->item_begin(&s->ectx, &s->item)) != RV_OK)
-		return w_item_abort(s, rc);
-	return RV_OK;
+	s->plain = s->frame != NULL && kind == RV_ITEM_VALUE &&
+	    s->ev_name == NULL && s->ev_id == NULL && s->ev_retry == 0;
+	if (s->plain)
+		rc = s->frame->npre == 0 ? RV_OK :
+		    frame_put(&s->out, s->frame->pre, s->frame->npre);
+	else if (s->enc->item_begin != NULL)
+		rc = s->enc->item_begin(&s->ectx, &s->item);
+	else
+		rc = RV_OK;
+	return rc != RV_OK ? w_item_abort(s, rc) : RV_OK;
+}
+
+int
+w_item_begin(struct rv_stream *s, enum rv_item_kind kind)
+{
+
+	return item_begin(s, kind);
 }
 
 int
@@ -80,8 +133,8 @@ w_item_abort(struct rv_stream *s, int err)
 	return err;
 }
 
-int
-w_item_end(struct rv_stream *s)
+static inline __attribute__((always_inline)) int
+item_end(struct rv_stream *s)
 {
 	int	 rc;
 
@@ -89,8 +142,13 @@ w_item_end(struct rv_stream *s)
 		return RV_ESTATE;
 	if (s->item_err != RV_OK)
 		return w_item_abort(s, s->item_err);
-	if (s->enc->item_end != NULL &&
-	    (rc = s->enc->item_end(&s->ectx, &s->item)) != RV_OK)
+	if (s->plain)
+		rc = frame_put(&s->out, s->frame->post, s->frame->npost);
+	else if (s->enc->item_end != NULL)
+		rc = s->enc->item_end(&s->ectx, &s->item);
+	else
+		rc = RV_OK;
+	if (rc != RV_OK)
 		return w_item_abort(s, rc);
 	if (s->out.err != RV_OK)
 		return w_item_abort(s, s->out.err);
@@ -101,6 +159,13 @@ w_item_end(struct rv_stream *s)
 	s->began_in_item = 0;
 	item_reset(s);
 	return stream_item_done(s);
+}
+
+int
+w_item_end(struct rv_stream *s)
+{
+
+	return item_end(s);
 }
 
 /* Is this token allowed where the writer stands?  Fills its position. */
@@ -296,10 +361,83 @@ tokstr(struct rv_stream *s, enum rv_tok_type type, const char *p, size_t n)
 	return w_token(s, &t);
 }
 
-int rv_map_open(struct rv_stream *s) { return tok0(s, RV_TOK_MAP_OPEN); }
-int rv_map_close(struct rv_stream *s) { return tok0(s, RV_TOK_MAP_CLOSE); }
-int rv_array_open(struct rv_stream *s) { return tok0(s, RV_TOK_ARRAY_OPEN); }
-int rv_array_close(struct rv_stream *s) { return tok0(s, RV_TOK_ARRAY_CLOSE); }
+/* After a short-path write: what w_token does after the encoder's. */
+static inline int
+w_wrote(struct rv_stream *s, int rc)
+{
+
+	if (rc != RV_OK)
+		s->item_err = rc;
+	else if (s->out.len - s->item_mark > s->max_item) {
+		s->item_err = rc = RV_ETOOBIG;
+		s->out.len = s->item_mark;
+	}
+	return rc;
+}
+
+/*
+ * Opens and closes take a short path when the item is healthy and the
+ * encoder has one (see enc_fast): w_place's checks for these tokens,
+ * the encoder's bytes written by a direct call, w_advance's moves.
+ * Anything else goes through w_token.
+ */
+static int
+w_open(struct rv_stream *s, int map)
+{
+	enum rv_tok_type type = map ? RV_TOK_MAP_OPEN : RV_TOK_ARRAY_OPEN;
+	struct wlevel	*lv = NULL;
+	int		 rc;
+
+	if (!s->in_item) {
+		/* Last item's look-up: is there a short path at all? */
+		if (s->fast_enc != s->enc || s->fast == FAST_NONE)
+			return tok0(s, type);
+		if ((rc = item_begin(s, RV_ITEM_VALUE)) != RV_OK)
+			return rc;
+	} else if (s->item_err != RV_OK || s->fast == FAST_NONE)
+		return tok0(s, type);
+	if (s->depth > 0) {
+		lv = &s->lv[s->depth - 1];
+		if ((lv->map && !lv->want_val) || lv->count == UINT32_MAX ||
+		    s->depth >= RV_MAX_DEPTH)
+			return tok0(s, type);
+	}
+	w_wrote(s, s->fast == FAST_JSON ? json_punct(&s->out,
+	    lv != NULL && !lv->map && lv->count > 0, map ? '{' : '[') :
+	    mp_open_fast(&s->ectx));
+	if (lv != NULL) {
+		lv->count++;
+		lv->want_val = 0;
+	}
+	lv = &s->lv[s->depth++];
+	lv->map = map;
+	lv->want_val = 0;
+	lv->count = 0;
+	return s->item_err;
+}
+
+static int
+w_close(struct rv_stream *s, int map)
+{
+	struct wlevel	*lv;
+
+	if (s->depth == 0 || s->item_err != RV_OK || s->fast == FAST_NONE)
+		return tok0(s, map ? RV_TOK_MAP_CLOSE : RV_TOK_ARRAY_CLOSE);
+	lv = &s->lv[s->depth - 1];
+	if (lv->map != map || lv->want_val)
+		return tok0(s, map ? RV_TOK_MAP_CLOSE : RV_TOK_ARRAY_CLOSE);
+	w_wrote(s, s->fast == FAST_JSON ?
+	    json_punct(&s->out, 0, map ? '}' : ']') :
+	    mp_close_fast(&s->ectx, map, lv->count));
+	if (--s->depth == 0)
+		return item_end(s);
+	return s->item_err;
+}
+
+int rv_map_open(struct rv_stream *s) { return w_open(s, 1); }
+int rv_map_close(struct rv_stream *s) { return w_close(s, 1); }
+int rv_array_open(struct rv_stream *s) { return w_open(s, 0); }
+int rv_array_close(struct rv_stream *s) { return w_close(s, 0); }
 int rv_null(struct rv_stream *s) { return tok0(s, RV_TOK_NULL); }
 
 int
@@ -431,31 +569,161 @@ w_pair(struct rv_stream *s, const char *k, struct rv_token *v)
 	return rc;
 }
 
-int
-rv_kstr(struct rv_stream *s, const char *k, const char *v)
+/*
+ * The short path of a pair: a healthy item whose map wants a key, and
+ * an encoder with a short path (see enc_fast).  Its level, or NULL:
+ * take w_pair.  The caller checks that the key (and string) are
+ * str_plain, so nothing is left for w_check_value to refuse.
+ */
+static inline struct wlevel *
+pair_level(struct rv_stream *s, const char *k)
+{
+	struct wlevel	*lv;
+
+	if (s->depth == 0 || s->fast == FAST_NONE || k == NULL)
+		return NULL;
+	lv = &s->lv[s->depth - 1];
+	if (!lv->map || lv->want_val || s->item_err != RV_OK ||
+	    lv->count == UINT32_MAX)
+		return NULL;
+	return lv;
+}
+
+/* After a short-path pair: what w_pair does after its two tokens. */
+static inline int
+pair_done(struct rv_stream *s, struct wlevel *lv, int rc)
+{
+
+	rc = w_wrote(s, rc);
+	lv->count++;
+	return rc;
+}
+
+/*
+ * The token path of a pair, out of line: its token and w_pair's frame
+ * would otherwise be set up on the short path too.
+ */
+static __attribute__((noinline)) int
+pair_slow(struct rv_stream *s, const char *k, enum rv_tok_type type,
+    const char *str, int64_t i)
 {
 	struct rv_token	 t;
 
 	memset(&t, 0, sizeof(t));
-	if (v == NULL)
-		t.type = RV_TOK_NULL;
-	else {
-		t.type = RV_TOK_STR;
-		t.str = v;
-		t.len = strlen(v);
-	}
+	t.type = type;
+	if (type == RV_TOK_STR) {
+		t.str = str;
+		t.len = strlen(str);
+	} else if (type == RV_TOK_BOOL)
+		t.v.b = i != 0;
+	else
+		t.v.i = i;
 	return w_pair(s, k, &t);
+}
+
+/* A pair whose value is true, false or null. */
+static int
+pair_lit(struct rv_stream *s, const char *k, enum rv_tok_type type, int b)
+{
+	static const char *const lit[] = { "false", "true", "null" };
+	static const unsigned char mp[] = { 0xc2, 0xc3, 0xc0 };
+	struct wlevel	*lv;
+	size_t		 kn;
+	int		 i = type == RV_TOK_NULL ? 2 : b != 0;
+
+	if ((lv = pair_level(s, k)) != NULL && str_scan(k, &kn))
+		return pair_done(s, lv, s->fast == FAST_JSON ?
+		    json_klit(&s->out, lv->count > 0, k, kn, lit[i],
+		    i == 0 ? 5 : 4) : mp_kbyte(&s->out, k, kn, mp[i]));
+	return pair_slow(s, k, type, NULL, b);
+}
+
+/*
+ * rv_kstr and rv_kint in two steps.  The first is a leaf function (no
+ * call, so no registers to save): short plain strings (wire.h's
+ * *_short) and room already in the buffer.  Anything else is handed
+ * whole to the second, which measures long strings, grows the buffer,
+ * or takes the token path.
+ */
+static __attribute__((noinline)) int
+kstr_more(struct rv_stream *s, const char *k, const char *v)
+{
+	struct wlevel	*lv;
+	size_t		 kn, vn;
+
+	/* Room for the leaf step, so that it is always the one taken. */
+	if (pair_level(s, k) != NULL && s->out.cap - s->out.len < SHORT_ROOM &&
+	    buf_grow(&s->out, SHORT_ROOM) == RV_OK)
+		return rv_kstr(s, k, v);
+	if ((lv = pair_level(s, k)) != NULL && str_scan(k, &kn) &&
+	    str_scan(v, &vn))
+		return pair_done(s, lv, s->fast == FAST_JSON ?
+		    json_kstr(&s->out, lv->count > 0, k, kn, v, vn) :
+		    mp_kstr(&s->out, k, kn, v, vn));
+	return pair_slow(s, k, RV_TOK_STR, v, 0);
+}
+
+static __attribute__((noinline)) int
+kint_more(struct rv_stream *s, const char *k, int64_t v)
+{
+	struct wlevel	*lv;
+	size_t		 kn;
+
+	if (pair_level(s, k) != NULL && s->out.cap - s->out.len < SHORT_ROOM &&
+	    buf_grow(&s->out, SHORT_ROOM) == RV_OK)
+		return rv_kint(s, k, v);
+	if ((lv = pair_level(s, k)) != NULL && str_scan(k, &kn))
+		return pair_done(s, lv, s->fast == FAST_JSON ?
+		    json_kint(&s->out, lv->count > 0, k, kn, v) :
+		    mp_kint(&s->out, k, kn, v));
+	return pair_slow(s, k, RV_TOK_INT, NULL, v);
+}
+
+/* Room for n more bytes, or NULL: the leaf step does not grow it. */
+static inline char *
+out_room(struct rv_stream *s, size_t n)
+{
+
+	return s->out.cap - s->out.len >= n ? s->out.p + s->out.len : NULL;
+}
+
+int
+rv_kstr(struct rv_stream *s, const char *k, const char *v)
+{
+	struct wlevel	*lv;
+	char		*o;
+
+	if (v == NULL)
+		return pair_lit(s, k, RV_TOK_NULL, 0);
+	if ((lv = pair_level(s, k)) == NULL ||
+	    (o = out_room(s, SHORT_ROOM)) == NULL)
+		return kstr_more(s, k, v);
+	/* Bytes left past out.len by a refusal are not output. */
+	o = s->fast == FAST_JSON ?
+	    json_put_kstr_short(o, lv->count > 0, k, v) :
+	    (char *)mp_put_kstr_short((unsigned char *)o, k, v);
+	if (o == NULL)
+		return kstr_more(s, k, v);
+	s->out.len = (size_t)(o - s->out.p);
+	return pair_done(s, lv, RV_OK);
 }
 
 int
 rv_kint(struct rv_stream *s, const char *k, int64_t v)
 {
-	struct rv_token	 t;
+	struct wlevel	*lv;
+	char		*o;
 
-	memset(&t, 0, sizeof(t));
-	t.type = RV_TOK_INT;
-	t.v.i = v;
-	return w_pair(s, k, &t);
+	if ((lv = pair_level(s, k)) == NULL ||
+	    (o = out_room(s, SHORT_ROOM)) == NULL)
+		return kint_more(s, k, v);
+	o = s->fast == FAST_JSON ?
+	    json_put_kint_short(o, lv->count > 0, k, v) :
+	    (char *)mp_put_kint_short((unsigned char *)o, k, v);
+	if (o == NULL)
+		return kint_more(s, k, v);
+	s->out.len = (size_t)(o - s->out.p);
+	return pair_done(s, lv, RV_OK);
 }
 
 int
@@ -472,20 +740,13 @@ rv_kdouble(struct rv_stream *s, const char *k, double v)
 int
 rv_kbool(struct rv_stream *s, const char *k, int v)
 {
-	struct rv_token	 t;
 
-	memset(&t, 0, sizeof(t));
-	t.type = RV_TOK_BOOL;
-	t.v.b = v != 0;
-	return w_pair(s, k, &t);
+	return pair_lit(s, k, RV_TOK_BOOL, v);
 }
 
 int
 rv_knull(struct rv_stream *s, const char *k)
 {
-	struct rv_token	 t;
 
-	memset(&t, 0, sizeof(t));
-	t.type = RV_TOK_NULL;
-	return w_pair(s, k, &t);
+	return pair_lit(s, k, RV_TOK_NULL, 0);
 }

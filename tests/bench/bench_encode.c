@@ -143,7 +143,8 @@ enum how { W_NDJSON, W_MSGPACK, W_PACKF };
 static int
 run_rivulet(enum how how)
 {
-	struct bench_sink	 bs = { { bs_write, bs_finish, bs_wait }, 0, 0 };
+	struct bench_sink	 bs = { { bs_write, bs_finish, bs_wait, NULL }, 0,
+	    0 };
 	struct rv_server	*srv;
 	struct rv_req		*rq;
 	struct rv_stream	*s;

@@ -626,6 +626,222 @@ START_TEST(negotiation_in_open)
 }
 END_TEST
 
+/*
+ * The writer's short paths (a key/value pair, an open or a close
+ * written straight into the buffer) must give the token path's bytes.
+ * t_split writes each pair as rv_key and a value instead, through the
+ * token path; "refjson", a module encoder that is NDJSON by another
+ * name, has no short path at all.
+ */
+static int	 t_split;
+
+static int
+sp_kint(struct rv_stream *s, const char *k, int64_t v)
+{
+
+	int	 rc;
+
+	if (!t_split)
+		return rv_kint(s, k, v);
+	rc = rv_key(s, k);
+	return rc != RV_OK ? rv_int(s, v), rc : rv_int(s, v);
+}
+
+static int
+sp_kstr(struct rv_stream *s, const char *k, const char *v)
+{
+
+	int	 rc;
+
+	if (!t_split)
+		return rv_kstr(s, k, v);
+	rc = rv_key(s, k);
+	return rc != RV_OK ? rv_str(s, v), rc : rv_str(s, v);
+}
+
+static int
+sp_kbool(struct rv_stream *s, const char *k, int v)
+{
+
+	int	 rc;
+
+	if (!t_split)
+		return v < 0 ? rv_knull(s, k) : rv_kbool(s, k, v);
+	if ((rc = rv_key(s, k)) != RV_OK) {
+		rv_null(s);
+		return rc;
+	}
+	return v < 0 ? rv_null(s) : rv_bool(s, v);
+}
+
+static int
+e_short_paths(struct rv_stream *s)
+{
+	static const int64_t	 v[] = { 0, 9, 10, 99, 100, 127, 128, 255, 256,
+	    999999, 1000000, 65535, 65536, 4294967295LL, 4294967296LL,
+	    999999999999999999LL, 1000000000000000000LL, -1, -9, -10, -32,
+	    -33, -128, -129, -32768, -32769, -2147483648LL, -2147483649LL,
+	    INT64_MIN, INT64_MAX };
+	static const char *const str[] = { "", "x", "Dog 1", "a\"b", "t\tb",
+	    "\x01", "\xc3\xa9t\xc3\xa9", "\xe6\x97\xa5", "a\\", "~\x7f" };
+	static char		 big[70001];
+	char			 k[48];
+	size_t			 i;
+
+	memset(big, 'b', sizeof(big) - 1);
+	rv_map_open(s);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(k, sizeof(k), "k%zu", i);
+		ck_assert_int_eq(sp_kint(s, k, v[i]), RV_OK);
+	}
+	/* keys around the lengths where copies, scans, fixstr change */
+	for (i = 0; i < 41; i++) {
+		memset(k, 'a' + (int)(i % 26), i);
+		k[i] = '\0';
+		sp_kint(s, k, (int64_t)i);
+		sp_kstr(s, k, k);
+	}
+	for (i = 0; i < sizeof(str) / sizeof(str[0]); i++) {
+		sp_kstr(s, str[i], str[i]);
+		sp_kbool(s, str[i], (int)i % 3 - 1);
+	}
+	sp_kstr(s, "null", NULL);
+	sp_kbool(s, "t", 7);
+	for (i = 255; i <= 257; i++) {
+		big[i] = '\0';
+		sp_kstr(s, big, big);
+		big[i] = 'b';
+	}
+	sp_kstr(s, "big", big);
+	ck_assert_int_eq(rv_map_close(s), RV_OK);
+	/* nesting: separators in arrays of arrays, maps in maps */
+	rv_array_open(s);
+	rv_array_open(s);
+	rv_array_close(s);
+	rv_array_open(s);
+	rv_int(s, 1);
+	rv_map_open(s);
+	rv_key(s, "m");
+	rv_map_open(s);
+	sp_kint(s, "a", 1);
+	rv_key(s, "l");
+	rv_array_open(s);
+	rv_map_open(s);
+	rv_map_close(s);
+	rv_map_open(s);
+	sp_kbool(s, "b", 1);
+	rv_map_close(s);
+	rv_array_close(s);
+	sp_kstr(s, "z", "z");
+	rv_map_close(s);
+	rv_map_close(s);
+	rv_array_close(s);
+	ck_assert_int_eq(rv_array_close(s), RV_OK);
+	/* failed items are cut whole, the next is whole */
+	rv_map_open(s);
+	sp_kint(s, "ok", 1);
+	ck_assert_int_eq(sp_kstr(s, "bad", "\xff"), RV_EUTF8);
+	ck_assert_int_ne(rv_map_close(s), RV_OK);
+	rv_map_open(s);
+	ck_assert_int_eq(sp_kint(s, "\xc3(", 1), RV_EUTF8);
+	sp_kint(s, "after", 2);
+	ck_assert_int_ne(rv_map_close(s), RV_OK);
+	rv_map_open(s);
+	ck_assert_int_eq(rv_kint(s, NULL, 1), RV_EINVAL);
+	sp_kint(s, "ok", 3);
+	ck_assert_int_eq(rv_map_close(s), RV_OK);
+	/* an envelope around a map */
+	ck_assert_int_eq(rv_event(s, "ev", "7"), RV_OK);
+	rv_map_open(s);
+	sp_kint(s, "e", -1);
+	ck_assert_int_eq(rv_map_close(s), RV_OK);
+	return 0;
+}
+
+static int
+ref_item_end(struct rv_enc *e, const struct rv_item *it)
+{
+
+	(void)it;
+	return rv_enc_write(e, "\n", 1);
+}
+
+static const struct rv_encoder ref_json = {
+	.abi = RV_ABI_VERSION,
+	.name = "refjson",
+	.media_type = "application/x-ref-json",
+	.token = rv_enc_json_token,
+	.item_end = ref_item_end,
+};
+static const struct rv_encoder *const ref_encs[] = { &ref_json, NULL };
+static const struct rv_module ref_module = {
+	RV_MODULE_HEAD,
+	.name = "ref",
+	.routes = t_routes,
+	.encoders = ref_encs,
+};
+
+static void
+run_ref(const char *format, int split, struct rv_test_response *r)
+{
+	struct rv_server	*srv = rv_server_new();
+	struct rv_test_request	 rq;
+	const char		*hdrs[1] = { NULL };
+	char			 uri[64], err[256];
+
+	ck_assert_ptr_nonnull(srv);
+	ck_assert_int_eq(rv_server_add_module(srv, &ref_module, err,
+	    sizeof(err)), RV_OK);
+	memset(&rq, 0, sizeof(rq));
+	t_offer = "refjson " RV_ITEMS " json";
+	t_emit = e_short_paths;
+	t_split = split;
+	snprintf(uri, sizeof(uri), "/t?format=%s", format);
+	rq.uri = uri;
+	rq.headers = hdrs;
+	ck_assert_int_eq(rv_test_run(srv, &rq, r), RV_OK);
+	ck_assert_int_eq(r->status, 200);
+	rv_server_free(srv);
+}
+
+#define ENV	"{\"event\":\"ev\",\"id\":\"7\",\"data\":"
+
+START_TEST(short_paths_same_bytes)
+{
+	static const char *const fmts[] = { "ndjson", "msgpack", "sse",
+	    "array", "json-seq" };
+	struct rv_test_response	 a, b;
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		run_ref(fmts[i], 0, &a);
+		run_ref(fmts[i], 1, &b);
+		ck_assert_uint_gt(a.body_len, 70000);
+		ck_assert_uint_eq(a.body_len, b.body_len);
+		ck_assert_mem_eq(a.body, b.body, a.body_len);
+		rv_test_response_free(&a);
+		rv_test_response_free(&b);
+	}
+	/* what both paths share: MessagePack reads back as the JSON */
+	run_ref("msgpack", 0, &a);
+	run_ref("ndjson", 0, &b);
+	ck_assert_uint_eq(json_array_size(b.items), 4);
+	ck_assert(json_equal(a.items, b.items));
+	rv_test_response_free(&a);
+	rv_test_response_free(&b);
+	/* no short path anywhere; the last item's envelope is ndjson's */
+	run_ref("ndjson", 0, &a);
+	run_ref("refjson", 0, &b);
+	ck_assert_uint_eq(a.body_len, b.body_len + sizeof(ENV) - 1 + 1);
+	n = b.body_len - sizeof("{\"e\":-1}\n") + 1;
+	ck_assert_mem_eq(a.body, b.body, n);
+	ck_assert_str_eq(a.body + n, ENV "{\"e\":-1}}\n");
+	ck_assert_str_eq(b.body + n, "{\"e\":-1}\n");
+	rv_test_response_free(&a);
+	rv_test_response_free(&b);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -658,6 +874,7 @@ suite(void)
 	tcase_add_test(tc, csv_declared_columns);
 	tcase_add_test(tc, text_plain);
 	tcase_add_test(tc, octet_stream);
+	tcase_add_test(tc, short_paths_same_bytes);
 	tcase_add_test(tc, huge_items_refused);
 	tcase_add_test(tc, negotiation_in_open);
 	suite_add_tcase(s, tc);
