@@ -847,8 +847,18 @@ static int
 load_env(struct conn *c)
 {
 	const unsigned char	*k, *v;
-	size_t			 kn, vn, off = 0;
+	size_t			 kn, vn, off = 0, n = 0, bytes = 0, qlen = 0;
 
+	/* Count first: the request's arena is sized to fit them. */
+	while (fcgi_param_next(&c->fp, &off, &k, &kn, &v, &vn) == 1) {
+		n++;
+		bytes += kn + vn;
+		if (kn == 12 && memcmp(k, "QUERY_STRING", 12) == 0)
+			qlen = vn;
+	}
+	if (req_env_reserve(c->rq, n, bytes, qlen) != RV_OK)
+		return RV_ENOMEM;
+	off = 0;
 	/* Up to a malformed pair, if any: the parser refused it already. */
 	while (fcgi_param_next(&c->fp, &off, &k, &kn, &v, &vn) == 1)
 		if (req_add_env(c->rq, (const char *)k, kn, (const char *)v,
