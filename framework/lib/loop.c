@@ -205,20 +205,61 @@ flush_nowait(struct conn *c)
 	return rc;
 }
 
-/* Loop: answers are small; queue them, send what the socket takes. */
+/*
+ * Loop, nothing queued: send what the socket takes of iov now, without
+ * waiting.  0, or -1 if the peer is gone.
+ */
+static int
+send_nowait(struct conn *c, const struct iovec *iov, int n, size_t *sent)
+{
+	struct msghdr	 mh;
+	ssize_t		 w;
+
+	*sent = 0;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)n;
+	while ((w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 &&
+	    errno == EINTR)
+		continue;
+	if (w >= 0)
+		*sent = (size_t)w;
+	else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		(void)send_failed(c, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Loop: answers and a held subscriber's items are small; what the
+ * socket does not take is queued, so that an idle subscriber keeps
+ * no buffer.
+ */
 static int
 queue_out(struct conn *c, const struct iovec *iov, int n)
 {
-	int	 i;
+	size_t	 sent = 0, skip;
+	int	 i, direct = c->wbuf.len == 0;
 
-	for (i = 0; i < n; i++)
-		if (buf_add(&c->wbuf, iov[i].iov_base, iov[i].iov_len) !=
-		    RV_OK) {
+	if (direct && send_nowait(c, iov, n, &sent) != 0)
+		return RV_EGONE;
+	for (i = 0; i < n; i++) {
+		skip = direct ? (sent < iov[i].iov_len ? sent :
+		    iov[i].iov_len) : 0;
+		if (direct)
+			sent -= skip;
+		if (iov[i].iov_len > skip && buf_add(&c->wbuf,
+		    (const char *)iov[i].iov_base + skip,
+		    iov[i].iov_len - skip) != RV_OK) {
 			c->wbuf.err = RV_OK;
 			c->cut = 1;
 			return RV_ENOMEM;
 		}
-	return flush_nowait(c) == 0 ? RV_OK : RV_EGONE;
+	}
+	if (!direct && flush_nowait(c) != 0)
+		return RV_EGONE;
+	return RV_OK;
 }
 
 /*
@@ -1141,10 +1182,29 @@ conn_adopt(struct rv_server *srv, struct conn *c)
 /* ------------------------------------------------------------------ */
 /* Channel subscribers: streams the loop holds for the hub             */
 
+/*
+ * Thousands may wait here: keep no buffer that is empty.  The next
+ * item or heartbeat allocates again (its bytes mostly go straight to
+ * the socket: queue_out).
+ */
+static void
+sub_trim(struct conn *c)
+{
+	struct rv_stream	*s = &c->rq->stream;
+
+	if (c->rbuf.len == 0)
+		buf_free(&c->rbuf);
+	if (c->wbuf.len == 0)
+		buf_free(&c->wbuf);
+	if (s->out.len == 0)
+		buf_free(&s->out);
+}
+
 void
 loop_sub_wrote(struct rv_server *srv, struct conn *c)
 {
 
+	sub_trim(c);
 	tq_put(srv->loop, c, TQ_SUB);
 	if (conn_watch(srv->loop, c) != 0)
 		atomic_store(&c->gone, 1);	/* ended at its next event */
@@ -1181,18 +1241,18 @@ sub_adopted(struct rv_server *srv, struct conn *c)
 		return;
 	}
 	s->sub->c = c;
-	/* Thousands may wait here: keep no buffer that is empty. */
-	if (c->rbuf.len == 0)
-		buf_free(&c->rbuf);
-	if (c->wbuf.len == 0)
-		buf_free(&c->wbuf);
-	if (s->out.len == 0)
-		buf_free(&s->out);
+	/* What the handler needed and a held stream will not. */
 	buf_free(&c->fp.params);	/* copied into the request */
 	buf_free(&c->fp.body);
 	c->rq->body = NULL;
 	c->rq->body_len = 0;
 	arena_reset(&s->scratch);
+	if (s->depth == 0) {
+		free(s->lvx);		/* deep items allocate it again */
+		s->lvx = NULL;
+	}
+	if (s->state != SS_OPEN)
+		buf_free(&s->head);	/* sent (or never will be) */
 	if (hub_adopt(srv->hub, s->sub) != RV_OK || s->err != RV_OK) {
 		loop_sub_end(srv, c);
 		return;
@@ -1256,6 +1316,7 @@ sub_event(struct rv_server *srv, struct conn *c, uint32_t events)
 		loop_sub_end(srv, c);
 		return;
 	}
+	sub_trim(c);
 	if (conn_watch(srv->loop, c) != 0)
 		loop_sub_end(srv, c);
 }
