@@ -134,7 +134,8 @@ buf_free(struct rv_buf *b)
  * a block of its own, linked behind it, so that the space left in that
  * one is not lost.  Allocations are aligned for any type, strings
  * (arena_chars) not at all.  arena_reserve sizes the first block to a
- * known need instead (a request's params: a held subscriber keeps it).
+ * known need instead (a request's params: a held subscriber keeps it),
+ * and a->first, when set, to what a small first allocation needs.
  */
 #define ARENA_BLOCK	2048
 #define ARENA_BIG	(ARENA_BLOCK / 4)
@@ -189,7 +190,8 @@ arena_get(struct rv_arena *a, size_t n, size_t align)
 			a->head = b;
 		return b->data;
 	}
-	if ((b = arena_block(ARENA_BLOCK)) == NULL)
+	if ((b = arena_block(a->head == NULL && a->first >= n ? a->first :
+	    ARENA_BLOCK)) == NULL)
 		return NULL;
 	b->next = a->head;
 	a->head = b;
@@ -255,13 +257,13 @@ arena_vprintf(struct rv_arena *a, const char *fmt, va_list ap)
 	return p;
 }
 
-/* Free all but the newest ordinary block, and reuse that one. */
+/* Free all but the newest block, unless it is big, and reuse that one. */
 void
 arena_rewind(struct rv_arena *a)
 {
 	struct rv_arena_blk	*b = a->head;
 
-	if (b == NULL || b->size != ARENA_BLOCK) {
+	if (b == NULL || b->size > ARENA_BLOCK) {
 		arena_reset(a);
 		return;
 	}

@@ -84,6 +84,7 @@ buf_addfast(struct rv_buf *b, const void *p, size_t n)
 /* An arena for strings that live as long as a request (or an item). */
 struct rv_arena {
 	struct rv_arena_blk *head;
+	size_t		 first;		/* its first block's size; 0: usual */
 };
 RV_HIDDEN void	*arena_alloc(struct rv_arena *, size_t);
 /* Bytes with no alignment: strings. */

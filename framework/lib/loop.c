@@ -40,6 +40,12 @@
 #include "channel.h"
 
 #define READ_CHUNK	(64 * 1024)
+/*
+ * A connection's first read: params fit.  Only one whose read filled
+ * it (a body coming) reads READ_CHUNK at a time, so that thousands of
+ * subscribers arriving at once do not each leave 64 KiB behind.
+ */
+#define READ_FIRST	4096
 #define READS_PER_EVENT	4		/* then the other connections */
 #define ACCEPTS_PER_EVENT 512
 #define KEEP_IDLE_MS	(300 * 1000)	/* a kept connection, unused */
@@ -392,6 +398,14 @@ parse_running(struct conn *c)
 		(void)send_wbuf(c);
 }
 
+/* Bytes to read next: READ_FIRST until a read filled the buffer. */
+static size_t
+read_size(const struct conn *c)
+{
+
+	return c->rbuf.cap >= READ_CHUNK ? READ_CHUNK : READ_FIRST;
+}
+
 /*
  * The peer spoke while a handler owns the connection: an EOF, an
  * error or an ABORT_REQUEST means the client is gone; a second
@@ -400,6 +414,7 @@ parse_running(struct conn *c)
 static void
 peer_input(struct conn *c)
 {
+	size_t	 want = read_size(c);
 	ssize_t	 n;
 	int	 i;
 
@@ -407,14 +422,13 @@ peer_input(struct conn *c)
 		/* The handler has not taken what came of its body yet. */
 		if (c->fp.state == FP_STREAM && body_backlog(c) >= BODYQ_MAX)
 			return;
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+		if (buf_grow(&c->rbuf, want) != RV_OK) {
 			/* Out of memory: the request cannot go on. */
 			c->cut = 1;
 			atomic_store(&c->gone, 1);
 			return;
 		}
-		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK,
-		    MSG_DONTWAIT);
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, want, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -425,8 +439,9 @@ peer_input(struct conn *c)
 		}
 		c->rbuf.len += (size_t)n;
 		parse_running(c);
-		if (n < READ_CHUNK || c->cut || atomic_load(&c->gone))
+		if ((size_t)n < want || c->cut || atomic_load(&c->gone))
 			return;
+		want = READ_CHUNK;
 	}
 }
 
@@ -1065,14 +1080,15 @@ conn_parse(struct rv_server *srv, struct conn *c)
 static void
 conn_readable(struct rv_server *srv, struct conn *c)
 {
+	size_t	 want = read_size(c);
 	ssize_t	 n;
 	int	 i;
 
 	for (i = 0; i < READS_PER_EVENT; i++) {
 		/* Parsing leaves at most a partial record: room remains. */
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK)
+		if (buf_grow(&c->rbuf, want) != RV_OK)
 			break;
-		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK, 0);
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -1084,8 +1100,9 @@ conn_readable(struct rv_server *srv, struct conn *c)
 			tq_put(srv->loop, c, TQ_REQUEST);	/* progress */
 		if (conn_parse(srv, c) < 0)
 			return;
-		if (n < READ_CHUNK || c->wbuf.len >= FCGI_REPLY_MAX)
+		if ((size_t)n < want || c->wbuf.len >= FCGI_REPLY_MAX)
 			return;
+		want = READ_CHUNK;
 	}
 	if (i < READS_PER_EVENT)	/* EOF or error: the peer has left */
 		conn_close(srv, c);
@@ -1273,11 +1290,12 @@ sub_input(struct conn *c)
 	ssize_t		 n;
 
 	for (;;) {
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+		/* Only an end or an abort is looked for: read little. */
+		if (buf_grow(&c->rbuf, READ_FIRST) != RV_OK) {
 			atomic_store(&c->gone, 1);
 			return;
 		}
-		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK,
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_FIRST,
 		    MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -23,6 +23,12 @@ req_init(struct rv_req *rq, struct rv_server *srv, struct rv_sink *sink)
 	rq->srv = srv;
 	rq->sink = sink;
 	rq->stream.rq = rq;
+	/*
+	 * Most items need no scratch, or a few bytes (an event name): a
+	 * handler thread's malloc arena is then not left with 2 KiB holes
+	 * between the small things that outlive its requests.
+	 */
+	rq->stream.scratch.first = 256;
 	rq->id = atomic_fetch_add(&next_id, 1) + 1;
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	return RV_OK;
