@@ -936,6 +936,8 @@ params_done(struct rv_server *srv, struct conn *c)
 		conn_close(srv, c);
 		return -1;
 	}
+	/* Copied into the request; many may wait for a thread at once. */
+	buf_free(&c->fp.params);
 	switch (c->fp.reject) {
 	case 0:
 		return 0;
@@ -1006,6 +1008,9 @@ dispatch(struct rv_server *srv, struct conn *c)
 	if (c->events != 0)
 		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	c->events = 0;
+	/* Nothing more read yet (a GET): its thread reads into a new one. */
+	if (c->rbuf.len == 0)
+		buf_free(&c->rbuf);
 	c->handler = 1;
 	if (pool_submit(srv->pool, c) == RV_OK)
 		return -1;
@@ -1259,7 +1264,6 @@ sub_adopted(struct rv_server *srv, struct conn *c)
 	}
 	s->sub->c = c;
 	/* What the handler needed and a held stream will not. */
-	buf_free(&c->fp.params);	/* copied into the request */
 	buf_free(&c->fp.body);
 	c->rq->body = NULL;
 	c->rq->body_len = 0;
