@@ -130,11 +130,14 @@ buf_free(struct rv_buf *b)
 
 /*
  * Arena: ordinary blocks of ARENA_BLOCK bytes, newest first.  An
- * allocation over ARENA_BIG gets a block of its own, linked behind the
- * newest ordinary block, so that the space left in that one is not
- * lost.  Every allocation is aligned for any type.
+ * allocation over ARENA_BIG that does not fit in the newest block gets
+ * a block of its own, linked behind it, so that the space left in that
+ * one is not lost.  Allocations are aligned for any type, strings
+ * (arena_chars) not at all.  arena_reserve sizes the first block to a
+ * known need instead (a request's params: a held subscriber keeps it),
+ * and a->first, when set, to what a small first allocation needs.
  */
-#define ARENA_BLOCK	2048	/* a request's params fit; held subscribers keep one */
+#define ARENA_BLOCK	2048
 #define ARENA_BIG	(ARENA_BLOCK / 4)
 #define ARENA_ALIGN	(_Alignof(max_align_t))
 
@@ -159,15 +162,23 @@ arena_block(size_t size)
 	return b;
 }
 
-void *
-arena_alloc(struct rv_arena *a, size_t n)
+static void *
+arena_get(struct rv_arena *a, size_t n, size_t align)
 {
 	struct rv_arena_blk	*b = a->head;
-	void			*p;
+	size_t			 off;
 
-	if (n > SIZE_MAX - ARENA_ALIGN)
+	if (n > SIZE_MAX / 2)
 		return NULL;
-	n = n == 0 ? ARENA_ALIGN : (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if (n == 0)
+		n = 1;		/* still a pointer of its own */
+	if (b != NULL) {
+		off = (b->used + align - 1) & ~(align - 1);
+		if (off <= b->size && b->size - off >= n) {
+			b->used = off + n;
+			return (char *)b->data + off;
+		}
+	}
 	if (n > ARENA_BIG) {
 		if ((b = arena_block(n)) == NULL)
 			return NULL;
@@ -179,15 +190,43 @@ arena_alloc(struct rv_arena *a, size_t n)
 			a->head = b;
 		return b->data;
 	}
-	if (b == NULL || b->size - b->used < n) {
-		if ((b = arena_block(ARENA_BLOCK)) == NULL)
-			return NULL;
-		b->next = a->head;
-		a->head = b;
-	}
-	p = (char *)b->data + b->used;
-	b->used += n;
-	return p;
+	if ((b = arena_block(a->head == NULL && a->first >= n ? a->first :
+	    ARENA_BLOCK)) == NULL)
+		return NULL;
+	b->next = a->head;
+	a->head = b;
+	b->used = n;
+	return b->data;
+}
+
+void *
+arena_alloc(struct rv_arena *a, size_t n)
+{
+
+	return arena_get(a, n, ARENA_ALIGN);
+}
+
+char *
+arena_chars(struct rv_arena *a, size_t n)
+{
+
+	return arena_get(a, n, 1);
+}
+
+int
+arena_reserve(struct rv_arena *a, size_t n)
+{
+	struct rv_arena_blk	*b;
+
+	if (a->head != NULL)
+		return RV_OK;
+	if (n > SIZE_MAX - ARENA_ALIGN)
+		return RV_ENOMEM;
+	n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+	if ((b = arena_block(n)) == NULL)
+		return RV_ENOMEM;
+	a->head = b;
+	return RV_OK;
 }
 
 char *
@@ -195,7 +234,7 @@ arena_strndup(struct rv_arena *a, const char *s, size_t n)
 {
 	char	*p;
 
-	if (n == SIZE_MAX || (p = arena_alloc(a, n + 1)) == NULL)
+	if (n == SIZE_MAX || (p = arena_chars(a, n + 1)) == NULL)
 		return NULL;
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -212,19 +251,19 @@ arena_vprintf(struct rv_arena *a, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(NULL, 0, fmt, ap2);
 	va_end(ap2);
-	if (n < 0 || (p = arena_alloc(a, (size_t)n + 1)) == NULL)
+	if (n < 0 || (p = arena_chars(a, (size_t)n + 1)) == NULL)
 		return NULL;
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
-/* Free all but the newest ordinary block, and reuse that one. */
+/* Free all but the newest block, unless it is big, and reuse that one. */
 void
 arena_rewind(struct rv_arena *a)
 {
 	struct rv_arena_blk	*b = a->head;
 
-	if (b == NULL || b->size != ARENA_BLOCK) {
+	if (b == NULL || b->size > ARENA_BLOCK) {
 		arena_reset(a);
 		return;
 	}

@@ -111,8 +111,13 @@ buf_addfast(struct rv_buf *b, const void *p, size_t n)
 /* An arena for strings that live as long as a request (or an item). */
 struct rv_arena {
 	struct rv_arena_blk *head;
+	size_t		 first;		/* its first block's size; 0: usual */
 };
 RV_HIDDEN void	*arena_alloc(struct rv_arena *, size_t);
+/* Bytes with no alignment: strings. */
+RV_HIDDEN char	*arena_chars(struct rv_arena *, size_t);
+/* An empty arena's first block: at least n bytes, not the usual size. */
+RV_HIDDEN int	 arena_reserve(struct rv_arena *, size_t n);
 RV_HIDDEN char	*arena_strndup(struct rv_arena *, const char *, size_t);
 RV_HIDDEN char	*arena_vprintf(struct rv_arena *, const char *, va_list);
 RV_HIDDEN void	 arena_reset(struct rv_arena *);	/* frees all */
@@ -266,6 +271,12 @@ struct wlevel {
 	uint32_t	 count;		/* 8 bytes a level: a held stream is
 					   smaller (RV_ETOOBIG at 2^32 - 1) */
 };
+/*
+ * Levels held in the stream itself; deeper ones (to RV_MAX_DEPTH) are
+ * allocated when first reached.  Items are rarely deeper, and a held
+ * subscriber then keeps 64 bytes, not 512.
+ */
+#define WL_INLINE	8
 
 struct rv_enc {
 	struct rv_stream	*s;
@@ -291,7 +302,8 @@ struct rv_stream {
 	struct rv_buf		 head;		/* extra header lines */
 	/* writer */
 	unsigned		 depth;
-	struct wlevel		 lv[RV_MAX_DEPTH];
+	struct wlevel		 lv[WL_INLINE];
+	struct wlevel		*lvx;		/* levels WL_INLINE.., or NULL */
 	int			 item_err;	/* error inside the open item */
 	size_t			 item_mark;	/* out.len at item start */
 	struct rv_item		 item;		/* the open item */
@@ -333,11 +345,11 @@ struct rv_req {
 	void			*mod_data;
 	struct rv_arena		 arena;		/* lives with the request */
 	struct rv_kv		*env;		/* CGI params, in arrival order */
-	size_t			 nenv;
+	size_t			 nenv, capenv;
 	const char		*method;
 	const char		*path;		/* routed path */
 	const char		*query_string;
-	struct rv_kv		 caps[RV_MAX_CAPS];
+	struct rv_kv		*caps;		/* in the arena: ncaps */
 	size_t			 ncaps;
 	struct rv_kv		*query;		/* decoded, parsed on first use */
 	size_t			 nquery;
@@ -347,7 +359,7 @@ struct rv_req {
 	int			 body_streamed;	/* sink->read has it */
 	struct rv_input		*input;		/* input.h, on first use */
 	int			 bad_status;	/* 400 etc. recorded by accessors */
-	char			 bad[256];
+	const char		*bad;		/* why (arena), with bad_status */
 	int			 head_only;	/* HEAD: no body bytes */
 	struct rv_stream	 stream;
 	struct rv_sink		*sink;
@@ -361,6 +373,12 @@ RV_HIDDEN int	 req_init(struct rv_req *, struct rv_server *,
 		    struct rv_sink *);
 RV_HIDDEN int	 req_add_env(struct rv_req *, const char *k, size_t kn,
 		    const char *v, size_t vn);
+/*
+ * Before req_add_env, when the params are known: n pairs whose names
+ * and values take bytes, qlen of them the query string's.
+ */
+RV_HIDDEN int	 req_env_reserve(struct rv_req *, size_t n, size_t bytes,
+		    size_t qlen);
 /* After all params: method, path (mount rule), query string. */
 RV_HIDDEN int	 req_finish_env(struct rv_req *);
 RV_HIDDEN void	 req_free(struct rv_req *);

@@ -43,6 +43,12 @@
 #include "channel.h"
 
 #define READ_CHUNK	(64 * 1024)
+/*
+ * A connection's first read: params fit.  Only one whose read filled
+ * it (a body coming) reads READ_CHUNK at a time, so that thousands of
+ * subscribers arriving at once do not each leave 64 KiB behind.
+ */
+#define READ_FIRST	4096
 #define READS_PER_EVENT	4		/* then the other connections */
 #define ACCEPTS_PER_EVENT 512
 #define KEEP_IDLE_MS	(300 * 1000)	/* a kept connection, unused */
@@ -217,20 +223,61 @@ flush_nowait(struct conn *c)
 	return rc;
 }
 
-/* Loop: answers are small; queue them, send what the socket takes. */
+/*
+ * Loop, nothing queued: send what the socket takes of iov now, without
+ * waiting.  0, or -1 if the peer is gone.
+ */
+static int
+send_nowait(struct conn *c, const struct iovec *iov, int n, size_t *sent)
+{
+	struct msghdr	 mh;
+	ssize_t		 w;
+
+	*sent = 0;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)n;
+	while ((w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 &&
+	    errno == EINTR)
+		continue;
+	if (w >= 0)
+		*sent = (size_t)w;
+	else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+		(void)send_failed(c, errno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Loop: answers and a held subscriber's items are small; what the
+ * socket does not take is queued, so that an idle subscriber keeps
+ * no buffer.
+ */
 static int
 queue_out(struct conn *c, const struct iovec *iov, int n)
 {
-	int	 i;
+	size_t	 sent = 0, skip;
+	int	 i, direct = c->wbuf.len == 0;
 
-	for (i = 0; i < n; i++)
-		if (buf_add(&c->wbuf, iov[i].iov_base, iov[i].iov_len) !=
-		    RV_OK) {
+	if (direct && send_nowait(c, iov, n, &sent) != 0)
+		return RV_EGONE;
+	for (i = 0; i < n; i++) {
+		skip = direct ? (sent < iov[i].iov_len ? sent :
+		    iov[i].iov_len) : 0;
+		if (direct)
+			sent -= skip;
+		if (iov[i].iov_len > skip && buf_add(&c->wbuf,
+		    (const char *)iov[i].iov_base + skip,
+		    iov[i].iov_len - skip) != RV_OK) {
 			c->wbuf.err = RV_OK;
 			c->cut = 1;
 			return RV_ENOMEM;
 		}
-	return flush_nowait(c) == 0 ? RV_OK : RV_EGONE;
+	}
+	if (!direct && flush_nowait(c) != 0)
+		return RV_EGONE;
+	return RV_OK;
 }
 
 /*
@@ -365,6 +412,14 @@ parse_running(struct conn *c)
 		(void)send_wbuf(c);
 }
 
+/* Bytes to read next: READ_FIRST until a read filled the buffer. */
+static size_t
+read_size(const struct conn *c)
+{
+
+	return c->rbuf.cap >= READ_CHUNK ? READ_CHUNK : READ_FIRST;
+}
+
 /*
  * The peer spoke while a handler owns the connection: an EOF, an
  * error or an ABORT_REQUEST means the client is gone; a second
@@ -373,6 +428,7 @@ parse_running(struct conn *c)
 static void
 peer_input(struct conn *c)
 {
+	size_t	 want = read_size(c);
 	ssize_t	 n;
 	int	 i;
 
@@ -380,14 +436,13 @@ peer_input(struct conn *c)
 		/* The handler has not taken what came of its body yet. */
 		if (c->fp.state == FP_STREAM && body_backlog(c) >= BODYQ_MAX)
 			return;
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+		if (buf_grow(&c->rbuf, want) != RV_OK) {
 			/* Out of memory: the request cannot go on. */
 			c->cut = 1;
 			atomic_store(&c->gone, 1);
 			return;
 		}
-		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK,
-		    MSG_DONTWAIT);
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, want, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -398,8 +453,9 @@ peer_input(struct conn *c)
 		}
 		c->rbuf.len += (size_t)n;
 		parse_running(c);
-		if (n < READ_CHUNK || c->cut || atomic_load(&c->gone))
+		if ((size_t)n < want || c->cut || atomic_load(&c->gone))
 			return;
+		want = READ_CHUNK;
 	}
 }
 
@@ -866,8 +922,18 @@ static int
 load_env(struct conn *c)
 {
 	const unsigned char	*k, *v;
-	size_t			 kn, vn, off = 0;
+	size_t			 kn, vn, off = 0, n = 0, bytes = 0, qlen = 0;
 
+	/* Count first: the request's arena is sized to fit them. */
+	while (fcgi_param_next(&c->fp, &off, &k, &kn, &v, &vn) == 1) {
+		n++;
+		bytes += kn + vn;
+		if (kn == 12 && memcmp(k, "QUERY_STRING", 12) == 0)
+			qlen = vn;
+	}
+	if (req_env_reserve(c->rq, n, bytes, qlen) != RV_OK)
+		return RV_ENOMEM;
+	off = 0;
 	/* Up to a malformed pair, if any: the parser refused it already. */
 	while (fcgi_param_next(&c->fp, &off, &k, &kn, &v, &vn) == 1)
 		if (req_add_env(c->rq, (const char *)k, kn, (const char *)v,
@@ -889,6 +955,8 @@ params_done(struct rv_server *srv, struct conn *c)
 		conn_close(srv, c);
 		return -1;
 	}
+	/* Copied into the request; many may wait for a thread at once. */
+	buf_free(&c->fp.params);
 	switch (c->fp.reject) {
 	case 0:
 		return 0;
@@ -959,6 +1027,9 @@ dispatch(struct rv_server *srv, struct conn *c)
 	if (c->events != 0)
 		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	c->events = 0;
+	/* Nothing more read yet (a GET): its thread reads into a new one. */
+	if (c->rbuf.len == 0)
+		buf_free(&c->rbuf);
 	c->handler = 1;
 	if (pool_reserve(srv->pool) == RV_OK) {
 		/* Run once this round's events are handled (run_inline). */
@@ -1165,10 +1236,29 @@ conn_adopt(struct rv_server *srv, struct conn *c)
 /* ------------------------------------------------------------------ */
 /* Channel subscribers: streams the loop holds for the hub             */
 
+/*
+ * Thousands may wait here: keep no buffer that is empty.  The next
+ * item or heartbeat allocates again (its bytes mostly go straight to
+ * the socket: queue_out).
+ */
+static void
+sub_trim(struct conn *c)
+{
+	struct rv_stream	*s = &c->rq->stream;
+
+	if (c->rbuf.len == 0)
+		buf_free(&c->rbuf);
+	if (c->wbuf.len == 0)
+		buf_free(&c->wbuf);
+	if (s->out.len == 0)
+		buf_free(&s->out);
+}
+
 void
 loop_sub_wrote(struct rv_server *srv, struct conn *c)
 {
 
+	sub_trim(c);
 	tq_put(srv->loop, c, TQ_SUB);
 	if (conn_watch(srv->loop, c) != 0)
 		atomic_store(&c->gone, 1);	/* ended at its next event */
@@ -1205,18 +1295,17 @@ sub_adopted(struct rv_server *srv, struct conn *c)
 		return;
 	}
 	s->sub->c = c;
-	/* Thousands may wait here: keep no buffer that is empty. */
-	if (c->rbuf.len == 0)
-		buf_free(&c->rbuf);
-	if (c->wbuf.len == 0)
-		buf_free(&c->wbuf);
-	if (s->out.len == 0)
-		buf_free(&s->out);
-	buf_free(&c->fp.params);	/* copied into the request */
+	/* What the handler needed and a held stream will not. */
 	buf_free(&c->fp.body);
 	c->rq->body = NULL;
 	c->rq->body_len = 0;
 	arena_reset(&s->scratch);
+	if (s->depth == 0) {
+		free(s->lvx);		/* deep items allocate it again */
+		s->lvx = NULL;
+	}
+	if (s->state != SS_OPEN)
+		buf_free(&s->head);	/* sent (or never will be) */
 	if (hub_adopt(srv->hub, s->sub) != RV_OK || s->err != RV_OK) {
 		loop_sub_end(srv, c);
 		return;
@@ -1237,11 +1326,12 @@ sub_input(struct conn *c)
 	ssize_t		 n;
 
 	for (;;) {
-		if (buf_grow(&c->rbuf, READ_CHUNK) != RV_OK) {
+		/* Only an end or an abort is looked for: read little. */
+		if (buf_grow(&c->rbuf, READ_FIRST) != RV_OK) {
 			atomic_store(&c->gone, 1);
 			return;
 		}
-		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_CHUNK,
+		n = recv(c->fd, c->rbuf.p + c->rbuf.len, READ_FIRST,
 		    MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -1280,6 +1370,7 @@ sub_event(struct rv_server *srv, struct conn *c, uint32_t events)
 		loop_sub_end(srv, c);
 		return;
 	}
+	sub_trim(c);
 	if (conn_watch(srv->loop, c) != 0)
 		loop_sub_end(srv, c);
 }

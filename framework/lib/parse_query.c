@@ -60,8 +60,8 @@ urlenc_parse(struct rv_arena *a, const char *s, size_t len, size_t max,
 			return RV_ETOOBIG;
 		eq = memchr(p, '=', n);
 		kn = eq != NULL ? (size_t)(eq - p) : n;
-		if ((k = arena_alloc(a, kn + 1)) == NULL ||
-		    (v = arena_alloc(a, n - kn + 1)) == NULL)
+		if ((k = arena_chars(a, kn + 1)) == NULL ||
+		    (v = arena_chars(a, n - kn + 1)) == NULL)
 			return RV_ENOMEM;
 		if (urlenc_decode(k, p, kn, &kl) != 0 ||
 		    urlenc_decode(v, eq != NULL ? eq + 1 : "", eq != NULL ?

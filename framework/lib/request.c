@@ -23,6 +23,12 @@ req_init(struct rv_req *rq, struct rv_server *srv, struct rv_sink *sink)
 	rq->srv = srv;
 	rq->sink = sink;
 	rq->stream.rq = rq;
+	/*
+	 * Most items need no scratch, or a few bytes (an event name): a
+	 * handler thread's malloc arena is then not left with 2 KiB holes
+	 * between the small things that outlive its requests.
+	 */
+	rq->stream.scratch.first = 256;
 	rq->id = atomic_fetch_add(&next_id, 1) + 1;
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
 	return RV_OK;
@@ -44,22 +50,48 @@ req_add_env(struct rv_req *rq, const char *k, size_t kn, const char *v,
 		req_mark_bad(rq, 400, "a request parameter holds a NUL byte");
 		return RV_OK;
 	}
-	/* 32 slots, then doubling at each power of two past that. */
-	if (rq->nenv == 0 || (rq->nenv >= 32 &&
-	    (rq->nenv & (rq->nenv - 1)) == 0)) {
-		cap = rq->nenv == 0 ? 32 : rq->nenv * 2;
+	/* 32 slots (or as reserved), then doubling. */
+	if (rq->nenv == rq->capenv) {
+		cap = rq->capenv == 0 ? 32 : rq->capenv * 2;
 		if ((env = arena_alloc(&rq->arena, cap * sizeof(*env))) ==
 		    NULL)
 			return RV_ENOMEM;
 		if (rq->nenv > 0)
 			memcpy(env, rq->env, rq->nenv * sizeof(*env));
 		rq->env = env;
+		rq->capenv = cap;
 	}
 	if ((rq->env[rq->nenv].key = arena_strndup(&rq->arena, k, kn)) ==
 	    NULL || (rq->env[rq->nenv].val = arena_strndup(&rq->arena, v,
 	    vn)) == NULL)
 		return RV_ENOMEM;
 	rq->nenv++;
+	return RV_OK;
+}
+
+/*
+ * The arena's first block fits the params exactly, with room for what
+ * most handlers add (the parsed query: its array and decoded strings, a
+ * capture or two), instead of a fixed block mostly empty: a held
+ * subscriber keeps it as long as it stays.
+ */
+#define ENV_SLACK	256
+
+int
+req_env_reserve(struct rv_req *rq, size_t n, size_t bytes, size_t qlen)
+{
+	size_t	 want;
+
+	if (rq->nenv > 0 || n == 0)
+		return RV_OK;
+	if (n > SIZE_MAX / 4 / sizeof(*rq->env) || bytes > SIZE_MAX / 4 ||
+	    qlen > bytes)
+		return RV_ENOMEM;
+	want = n * sizeof(*rq->env) + bytes + 2 * n + 2 * qlen + ENV_SLACK;
+	if (arena_reserve(&rq->arena, want) != RV_OK ||
+	    (rq->env = arena_alloc(&rq->arena, n * sizeof(*rq->env))) == NULL)
+		return RV_ENOMEM;
+	rq->capenv = n;
 	return RV_OK;
 }
 
@@ -78,14 +110,18 @@ rv_env(const struct rv_req *rq, const char *name)
 void
 req_mark_bad(struct rv_req *rq, int status, const char *fmt, ...)
 {
+	char	 why[256];
 	va_list	 ap;
 
 	if (rq->bad_status != 0)
 		return;
 	rq->bad_status = status;
 	va_start(ap, fmt);
-	vsnprintf(rq->bad, sizeof(rq->bad), fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	/* Kept in the arena: most requests never need the room. */
+	if ((rq->bad = arena_strndup(&rq->arena, why, strlen(why))) == NULL)
+		rq->bad = "the request could not be read (out of memory)";
 }
 
 /* Strip the mount prefix at a segment boundary; NULL if not under it. */
@@ -152,6 +188,8 @@ req_free(struct rv_req *rq)
 {
 
 	input_free(rq);
+	free(rq->stream.lvx);
+	rq->stream.lvx = NULL;
 	buf_free(&rq->stream.out);
 	buf_free(&rq->stream.head);
 	arena_reset(&rq->stream.scratch);

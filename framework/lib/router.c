@@ -348,6 +348,13 @@ set_caps(struct rv_req *rq, const struct route *r, const struct span *caps,
 	const char	*name;
 	size_t		 i, c = 0, nl;
 
+	rq->ncaps = 0;
+	if (n == 0)
+		return RV_OK;
+	/* Sized to the route: most have none, few more than two. */
+	if ((rq->caps = arena_alloc(&rq->arena, n * sizeof(*rq->caps))) ==
+	    NULL)
+		return RV_ENOMEM;
 	for (i = 0; i < r->nsegs && c < n; i++) {
 		if (seg_kind(r->segs[i]) == SEG_LIT)
 			continue;

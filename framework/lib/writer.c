@@ -11,10 +11,19 @@
  * write the same bytes as the token path, which takes everything else.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "wire.h"
+
+/* Nesting level i (0: the outermost open container). */
+static inline struct wlevel *
+wl(struct rv_stream *s, unsigned i)
+{
+
+	return i < WL_INLINE ? &s->lv[i] : &s->lvx[i - WL_INLINE];
+}
 
 int
 w_usable(struct rv_stream *s)
@@ -186,7 +195,7 @@ w_place(struct rv_stream *s, struct rv_token *t)
 		t->in_map = 0;
 		return RV_OK;
 	}
-	lv = &s->lv[s->depth - 1];
+	lv = wl(s, s->depth - 1);
 	if (!is_close && lv->count == UINT32_MAX)
 		return RV_ETOOBIG;
 	t->depth = is_close ? s->depth - 1 : s->depth;
@@ -204,6 +213,10 @@ w_place(struct rv_stream *s, struct rv_token *t)
 		return RV_ESTATE;
 	if (is_open && s->depth >= RV_MAX_DEPTH)
 		return RV_ETOOBIG;
+	if (is_open && s->depth >= WL_INLINE && s->lvx == NULL &&
+	    (s->lvx = calloc(RV_MAX_DEPTH - WL_INLINE, sizeof(*s->lvx))) ==
+	    NULL)
+		return RV_ENOMEM;
 	return RV_OK;
 }
 
@@ -211,7 +224,7 @@ w_place(struct rv_stream *s, struct rv_token *t)
 static void
 w_advance(struct rv_stream *s, const struct rv_token *t)
 {
-	struct wlevel	*lv = s->depth ? &s->lv[s->depth - 1] : NULL;
+	struct wlevel	*lv = s->depth ? wl(s, s->depth - 1) : NULL;
 
 	switch (t->type) {
 	case RV_TOK_KEY:
@@ -229,7 +242,7 @@ w_advance(struct rv_stream *s, const struct rv_token *t)
 		lv->want_val = 0;
 	}
 	if (t->type == RV_TOK_MAP_OPEN || t->type == RV_TOK_ARRAY_OPEN) {
-		lv = &s->lv[s->depth++];
+		lv = wl(s, s->depth++);
 		lv->map = t->type == RV_TOK_MAP_OPEN;
 		lv->want_val = 0;
 		lv->count = 0;
@@ -536,7 +549,7 @@ w_pair(struct rv_stream *s, const char *k, struct rv_token *v)
 
 	if (k == NULL)
 		return RV_EINVAL;
-	lv = s->depth > 0 ? &s->lv[s->depth - 1] : NULL;
+	lv = s->depth > 0 ? wl(s, s->depth - 1) : NULL;
 	if (lv == NULL || !lv->map || lv->want_val || s->item_err != RV_OK ||
 	    lv->count == UINT32_MAX ||
 	    v->type == RV_TOK_MAP_OPEN || v->type == RV_TOK_ARRAY_OPEN) {

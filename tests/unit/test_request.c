@@ -317,6 +317,56 @@ START_TEST(many_params)
 }
 END_TEST
 
+/* Params whose count and size are known size the arena's first block. */
+START_TEST(reserved_params)
+{
+	static const char *const kv[][2] = { { "REQUEST_METHOD", "GET" },
+	    { "PATH_INFO", "/x" }, { "QUERY_STRING", "room=a%20b&n=7" },
+	    { "HTTP_LAST_EVENT_ID", "42" } };
+	struct rv_arena	 a = { NULL };
+	char		 k[32], v[32], *p, *q;
+	void		*big;
+	size_t		 i, bytes = 0;
+
+	/* the first block as reserved; strings packed, the rest aligned */
+	ck_assert_int_eq(arena_reserve(&a, 1000), RV_OK);
+	ck_assert_ptr_nonnull(p = arena_chars(&a, 3));
+	ck_assert_ptr_nonnull(q = arena_chars(&a, 5));
+	ck_assert_ptr_eq(q, p + 3);
+	ck_assert_ptr_nonnull(big = arena_alloc(&a, 700));	/* fits */
+	ck_assert_uint_eq((uintptr_t)big % _Alignof(max_align_t), 0);
+	ck_assert_ptr_nonnull(p = arena_alloc(&a, 300));	/* spills */
+	memset(p, 1, 300);
+	memset(big, 2, 700);
+	arena_reset(&a);
+
+	memset(&srv, 0, sizeof(srv));
+	req_init(&rq, &srv, &null_sink);
+	for (i = 0; i < 4; i++)
+		bytes += strlen(kv[i][0]) + strlen(kv[i][1]);
+	ck_assert_int_eq(req_env_reserve(&rq, 4, bytes, strlen(kv[2][1])),
+	    RV_OK);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(req_add_env(&rq, kv[i][0], strlen(kv[i][0]),
+		    kv[i][1], strlen(kv[i][1])), RV_OK);
+	/* more than were announced still fit */
+	for (i = 0; i < 40; i++) {
+		snprintf(k, sizeof(k), "HTTP_X_%zu", i);
+		snprintf(v, sizeof(v), "v%zu", i);
+		ck_assert_int_eq(req_add_env(&rq, k, strlen(k), v, strlen(v)),
+		    RV_OK);
+	}
+	ck_assert_int_eq(req_finish_env(&rq), RV_OK);
+	ck_assert_str_eq(rv_path(&rq), "/x");
+	ck_assert_str_eq(rv_query(&rq, "room", NULL), "a b");
+	ck_assert_int_eq(rv_query_long(&rq, "n", 0), 7);
+	ck_assert_str_eq(rv_req_header(&rq, "Last-Event-ID"), "42");
+	ck_assert_str_eq(rv_env(&rq, "HTTP_X_0"), "v0");
+	ck_assert_str_eq(rv_env(&rq, "HTTP_X_39"), "v39");
+	done();
+}
+END_TEST
+
 START_TEST(body_and_module_data)
 {
 	size_t	 n = 99;
@@ -681,6 +731,7 @@ main(void)
 	tcase_add_test(tc, methods);
 	tcase_add_test(tc, nul_in_params);
 	tcase_add_test(tc, many_params);
+	tcase_add_test(tc, reserved_params);
 	tcase_add_test(tc, body_and_module_data);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tp, front_servers);

@@ -39,6 +39,52 @@ e_misplaced(struct rv_stream *s)
 	return rv_packf(s, "{s:[]}", "ok");
 }
 
+/*
+ * Maps and arrays nested past the levels a stream holds itself (8): a
+ * map's keys and an array's commas stay right on both sides of that.
+ */
+static int
+e_deep(struct rv_stream *s)
+{
+	int	 i, rc;
+
+	for (i = 0; i < 12; i++) {
+		if (i % 2 == 0) {
+			rv_map_open(s);
+			rv_key(s, "k");
+		} else {
+			rv_array_open(s);
+			rv_int(s, i);
+		}
+	}
+	rv_null(s);
+	for (i = 11; i >= 0; i--) {
+		if (i % 2 == 0) {
+			rv_key(s, "z");
+			rv_int(s, i);
+			rv_map_close(s);
+		} else
+			rv_array_close(s);
+	}
+	if ((rc = rv_packf(s, "{s:s}", "after", "deep")) != RV_OK)
+		return rc;
+	/* a second deep item reuses the levels allocated for the first */
+	for (i = 0; i < 10; i++)
+		rv_array_open(s);
+	for (i = 0; i < 10; i++)
+		rv_array_close(s);
+	return RV_OK;
+}
+
+START_TEST(deep_items)
+{
+	BODY_IS(RV_ITEMS, "ndjson", e_deep,
+	    "{\"k\":[1,{\"k\":[3,{\"k\":[5,{\"k\":[7,{\"k\":[9,{\"k\":[11,"
+	    "null],\"z\":10}],\"z\":8}],\"z\":6}],\"z\":4}],\"z\":2}],"
+	    "\"z\":0}\n{\"after\":\"deep\"}\n[[[[[[[[[[]]]]]]]]]]\n");
+}
+END_TEST
+
 START_TEST(misplaced_tokens)
 {
 	BODY_IS(RV_ITEMS, "ndjson", e_misplaced, "{\"ok\":[]}\n");
@@ -266,6 +312,7 @@ suite(void)
 	TCase	*tc = tcase_create("rules");
 
 	tcase_add_test(tc, misplaced_tokens);
+	tcase_add_test(tc, deep_items);
 	tcase_add_test(tc, state_order);
 	tcase_add_test(tc, close_drops_open_item);
 	tcase_add_test(tc, client_leaves);
