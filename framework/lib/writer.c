@@ -407,12 +407,12 @@ w_open(struct rv_stream *s, int map)
 			return tok0(s, type);
 		if ((rc = item_begin(s, RV_ITEM_VALUE)) != RV_OK)
 			return rc;
-	} else if (s->item_err != RV_OK || s->fast == FAST_NONE)
+	} else if (s->item_err != RV_OK || s->fast == FAST_NONE ||
+	    s->depth >= WL_INLINE)	/* deeper: w_token's levels */
 		return tok0(s, type);
 	if (s->depth > 0) {
 		lv = &s->lv[s->depth - 1];
-		if ((lv->map && !lv->want_val) || lv->count == UINT32_MAX ||
-		    s->depth >= RV_MAX_DEPTH)
+		if ((lv->map && !lv->want_val) || lv->count == UINT32_MAX)
 			return tok0(s, type);
 	}
 	w_wrote(s, s->fast == FAST_JSON ? json_punct(&s->out,
@@ -434,7 +434,8 @@ w_close(struct rv_stream *s, int map)
 {
 	struct wlevel	*lv;
 
-	if (s->depth == 0 || s->item_err != RV_OK || s->fast == FAST_NONE)
+	if (s->depth == 0 || s->depth > WL_INLINE || s->item_err != RV_OK ||
+	    s->fast == FAST_NONE)
 		return tok0(s, map ? RV_TOK_MAP_CLOSE : RV_TOK_ARRAY_CLOSE);
 	lv = &s->lv[s->depth - 1];
 	if (lv->map != map || lv->want_val)
@@ -593,7 +594,8 @@ pair_level(struct rv_stream *s, const char *k)
 {
 	struct wlevel	*lv;
 
-	if (s->depth == 0 || s->fast == FAST_NONE || k == NULL)
+	if (s->depth == 0 || s->depth > WL_INLINE || s->fast == FAST_NONE ||
+	    k == NULL)
 		return NULL;
 	lv = &s->lv[s->depth - 1];
 	if (!lv->map || lv->want_val || s->item_err != RV_OK ||

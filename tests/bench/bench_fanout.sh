@@ -5,6 +5,8 @@
 # run and through the same kind of lighttpd, the plain Node server of
 # fanout_node.js.  Reports delivered/lost events, end-to-end latency
 # p50/p99, rivulet's threads and RSS per subscriber, and the ratios.
+# RATES="10 50 100 ..." runs each rate in turn (SECS each) instead, for
+# both targets, and gives the highest whose p99 stays under 50 ms.
 # Run by `make bench-fanout` (top_builddir comes from it).
 set -u
 : "${top_builddir:?run through make bench-fanout}"
@@ -13,6 +15,7 @@ LIGHTTPD=${LIGHTTPD:-/usr/sbin/lighttpd}
 SUBS=${SUBS:-10000}
 SECS=${SECS:-60}
 RATE=${RATE:-1}
+RATES=${RATES:-$RATE}
 RIVULET=$top_builddir/framework/runtime/rivulet
 DEMO=$top_builddir/handlers/.libs/demo.so
 CLIENT=$top_builddir/tests/bench/fanout_client
@@ -96,20 +99,24 @@ fronts() {
 }
 fronts riv "fastcgi.server = ( \"/\" => (( \"socket\" => \"$T/rivulet.sock\", \"check-local\" => \"disable\", \"fix-root-scriptname\" => \"enable\" )) )"
 rss0=$(rss_kib "$RPID")
-"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
-    "/chat/send" >"$T/riv.out" 2>"$T/riv.err" &
-CPID=$!
-# Sample rivulet once every subscriber is held (the client says so).
 rss2=$rss0 thr2=0
-while kill -0 $CPID 2>/dev/null; do
-	if grep -q subscribed "$T/riv.err" 2>/dev/null; then
-		rss2=$(rss_kib "$RPID")
-		thr2=$(threads "$RPID")
-		break
-	fi
-	sleep 0.1
+for r in $RATES; do
+	: >"$T/riv.err"
+	"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$r" "/chat/events?room=bench" \
+	    "/chat/send" >"$T/riv.$r.out" 2>"$T/riv.err" &
+	CPID=$!
+	# Sample rivulet once every subscriber is held (the client says so).
+	while [ "$r" = "${RATES%% *}" ] && kill -0 $CPID 2>/dev/null; do
+		if grep -q subscribed "$T/riv.err" 2>/dev/null; then
+			rss2=$(rss_kib "$RPID")
+			thr2=$(threads "$RPID")
+			break
+		fi
+		sleep 0.1
+	done
+	wait $CPID
 done
-wait $CPID
+cp "$T/riv.${RATES%% *}.out" "$T/riv.out"
 thr_end=$(threads "$RPID")
 kill -TERM "$RPID"
 wait "$RPID" 2>/dev/null
@@ -122,20 +129,24 @@ PIDS="$PIDS $NPID"
 wait_port "$NPORT"
 fronts node "proxy.server = ( \"\" => (( \"host\" => \"127.0.0.1\", \"port\" => $NPORT )) )"
 nrss0=$(rss_kib "$NPID")
-"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$RATE" "/chat/events?room=bench" \
-    "/chat/send" >"$T/node.out" 2>"$T/node.err" &
-CPID=$!
 nrss2=$nrss0
-while kill -0 $CPID 2>/dev/null; do
-	if grep -q subscribed "$T/node.err" 2>/dev/null; then
-		nrss2=$(rss_kib "$NPID")
-		break
-	fi
-	sleep 0.1
+for r in $RATES; do
+	: >"$T/node.err"
+	"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$r" "/chat/events?room=bench" \
+	    "/chat/send" >"$T/node.$r.out" 2>"$T/node.err" &
+	CPID=$!
+	while [ "$r" = "${RATES%% *}" ] && kill -0 $CPID 2>/dev/null; do
+		if grep -q subscribed "$T/node.err" 2>/dev/null; then
+			nrss2=$(rss_kib "$NPID")
+			break
+		fi
+		sleep 0.1
+	done
+	wait $CPID
 done
-wait $CPID
+cp "$T/node.${RATES%% *}.out" "$T/node.out"
 
-echo "subscribers $SUBS, $SECS s, $RATE broadcast/s, through $FRONTS lighttpd (ulimit -n $FDS)"
+echo "subscribers $SUBS, $SECS s, ${RATES%% *} broadcast/s, through $FRONTS lighttpd (ulimit -n $FDS)"
 echo "rivulet: $(cat "$T/riv.out")"
 # Per subscriber held: divide by those that connected, not those asked.
 held() { awk '{ print ($2 > 0 ? $2 : 1) }' "$1"; }
@@ -155,3 +166,26 @@ awk -v r="$(cat "$T/riv.out")" -v n="$(cat "$T/node.out")" 'BEGIN {
 	printf "ratio p99 rivulet/node %.2f, p50 %.2f (below 1: rivulet faster)\n",
 	    ra["p99_ms"] / (na["p99_ms"] ? na["p99_ms"] : 1),
 	    ra["p50_ms"] / (na["p50_ms"] ? na["p50_ms"] : 1) }'
+[ "$RATES" = "${RATES%% *}" ] && exit 0
+# Each rate: p99 of both, and the highest rate under 50 ms for each.
+echo "rate/s  rivulet p50/p99 ms (lost)   node p50/p99 ms (lost)"
+for r in $RATES; do
+	awk -v r="$r" -v a="$(cat "$T/riv.$r.out")" -v b="$(cat "$T/node.$r.out")" 'BEGIN {
+		split(a, x, " "); split(b, y, " ");
+		for (i = 1; i < 20; i += 2) { ra[x[i]] = x[i + 1]; na[y[i]] = y[i + 1] }
+		printf "%6d  %8.1f / %-8.1f (%s)   %8.1f / %-8.1f (%s)\n", r,
+		    ra["p50_ms"], ra["p99_ms"], ra["lost"],
+		    na["p50_ms"], na["p99_ms"], na["lost"] }'
+done
+best() {
+	b=0
+	for r in $RATES; do
+		awk -v a="$(cat "$T/$1.$r.out")" 'BEGIN { split(a, x, " ");
+		    for (i = 1; i < 20; i += 2) v[x[i]] = x[i + 1];
+		    exit !(v["p99_ms"] < 50 && v["lost"] == 0 && v["delivered"] > 0) }' &&
+		    b=$r
+	done
+	echo "$b"
+}
+echo "highest rate with p99 < 50 ms and nothing lost, to $SUBS subscribers: rivulet $(best riv)/s, node $(best node)/s"
+
