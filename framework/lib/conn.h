@@ -99,9 +99,9 @@ RV_HIDDEN unsigned pool_busy(struct pool *, unsigned *hung);
 /* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */
 RV_HIDDEN int	 pool_free(struct pool *);
 /*
- * Inline requests: pool_reserve() counts one busy (RV_ETOOBIG past
- * max_handlers or when stopping), pool_run_inline() runs it in the
- * caller's thread.  pool_lead() has a pool thread run the loop
+ * Inline requests: pool_reserve() counts one handler busy (RV_ETOOBIG
+ * past max_handlers or when stopping), pool_run_inline() runs it in
+ * the caller's thread.  pool_lead() has a pool thread run the loop
  * (loop_follow); pool_lead_cancel() takes that back if no thread has
  * yet (1), else 0.
  */

@@ -1030,21 +1030,15 @@ dispatch(struct rv_server *srv, struct conn *c)
 	/* Nothing more read yet (a GET): its thread reads into a new one. */
 	if (c->rbuf.len == 0)
 		buf_free(&c->rbuf);
+	/* Run once this round's events are handled (run_inline). */
 	c->handler = 1;
-	if (pool_reserve(srv->pool) == RV_OK) {
-		/* Run once this round's events are handled (run_inline). */
-		c->qnext = NULL;
-		if (L->inl_tail != NULL)
-			L->inl_tail->qnext = c;
-		else
-			L->inl_head = c;
-		L->inl_tail = c;
-		return -1;
-	}
-	c->handler = 0;
-	conn_link(L, c);
-	return answer(srv, c, 503, "max_handlers requests are running",
-	    "Retry-After: 1\r\n");
+	c->qnext = NULL;
+	if (L->inl_tail != NULL)
+		L->inl_tail->qnext = c;
+	else
+		L->inl_head = c;
+	L->inl_tail = c;
+	return -1;
 }
 
 static int
@@ -1741,6 +1735,17 @@ run_inline(struct rv_server *srv)
 		if ((L->inl_head = c->qnext) == NULL)
 			L->inl_tail = NULL;
 		c->qnext = NULL;
+		/*
+		 * max_handlers counts handlers running or waiting, not the
+		 * requests of a burst queued here.
+		 */
+		if (pool_reserve(srv->pool) != RV_OK) {
+			c->handler = 0;
+			conn_link(L, c);
+			(void)answer(srv, c, 503, "max_handlers requests are "
+			    "running", "Retry-After: 1\r\n");
+			continue;
+		}
 		run = lead_inline_begin(L->lead);
 		pool_run_inline(srv->pool, c);
 		if (!lead_inline_end(L->lead, run))
@@ -1768,6 +1773,7 @@ static int
 lead_round(struct rv_server *srv)
 {
 	struct loopstate	*L = srv->loop;
+	struct conn		*c;
 	unsigned		 busy, hung = 0;
 
 	if (atomic_load(&srv->stopping)) {
@@ -1776,8 +1782,16 @@ lead_round(struct rv_server *srv)
 			L->grace_end = now_ms() + STOP_GRACE_MS;
 		}
 		busy = pool_busy(srv->pool, &hung);
-		if ((busy == hung && L->conns == NULL) ||
+		if ((busy == hung && L->conns == NULL && L->inl_head == NULL) ||
 		    now_ms() >= L->grace_end) {
+			/* Requests never run: rv_server_serve() closes them. */
+			for (c = L->inl_head; c != NULL; c = L->inl_head) {
+				L->inl_head = c->qnext;
+				c->qnext = NULL;
+				c->handler = 0;
+				conn_link(L, c);
+			}
+			L->inl_tail = NULL;
 			loop_end(L);
 			return 0;
 		}

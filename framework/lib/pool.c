@@ -9,7 +9,7 @@
  * comes back when its handler returns.  A burst of short requests
  * (thousands of clients subscribing at once) is so served by one
  * thread, and a request is never stuck behind streams that do not
- * end.  max_handlers counts requests, queued or running: past it the
+ * end.  max_handlers counts handlers running or waiting: past it the
  * loop answers 503.
  *
  * Threads are joinable and always joined (an idle one that leaves is
@@ -300,7 +300,7 @@ spawn(struct pool *p)
 }
 
 /*
- * A request the loop's leader will run itself: counted busy from now
+ * A request the loop's leader runs now: counted busy until it is done
  * (a stop waits for it); RV_ETOOBIG past max_handlers, or stopping.
  */
 int

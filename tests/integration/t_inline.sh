@@ -7,7 +7,8 @@
 #     at once;
 #   - one that waits in rivulet (rv_sleep) gives the loop away itself;
 #   - a burst of short requests is answered without a thread each;
-#   - max_handlers counts the requests that wait: past it, 503.
+#   - max_handlers counts the handlers that run or wait, not a burst's
+#     requests waiting their turn: past it, 503.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$T/inline.c" <<'C'
@@ -129,6 +130,12 @@ stop_pid "$RIV_PID"
 rm -f "$T/riv.sock"
 start_rivulet "module = $T/inline.so" "max_handlers = 3"
 start_lighttpd
+# Requests of a burst wait their turn on the loop's thread: not handlers
+# running, so not refused.
+seq 1 100 | xargs -P 50 -I{} "$CURL" -s -m 10 -o /dev/null -w '%{http_code}\n' \
+    "$U/t/fast?n={}" >"$T/burst3"
+check "max_handlers = 3: 100 short requests, 50 at once: all 200" \
+    "$(sort "$T/burst3" | uniq -c | tr -s ' \n' ' ')" " 100 200 "
 HELD=""
 for n in 1 2 3; do
 	"$CURL" -s -m 10 -o "$T/held$n" "$U/t/wait" &
