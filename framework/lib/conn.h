@@ -94,7 +94,7 @@ RV_HIDDEN struct pool *pool_new(struct rv_server *);
  * -1, or the ms until it should be called again.
  */
 RV_HIDDEN int	 pool_tick(struct pool *);
-/* Handlers running or queued, and of those the hung ones. */
+/* Handlers running or waiting, and of those the hung ones. */
 RV_HIDDEN unsigned pool_busy(struct pool *, unsigned *hung);
 /* Join the idle threads and free; RV_ESTATE (nothing freed) if busy. */
 RV_HIDDEN int	 pool_free(struct pool *);

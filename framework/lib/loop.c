@@ -44,9 +44,9 @@
 
 #define READ_CHUNK	(64 * 1024)
 /*
- * A connection's first read: params fit.  Only one whose read filled
- * it (a body coming) reads READ_CHUNK at a time, so that thousands of
- * subscribers arriving at once do not each leave 64 KiB behind.
+ * Reads outside the loop's buffer (a handler's peer_input, a held
+ * subscriber's sub_input) start this small: only a body coming (a read
+ * that filled it) reads READ_CHUNK at a time.
  */
 #define READ_FIRST	4096
 #define READS_PER_EVENT	4		/* then the other connections */
@@ -674,9 +674,7 @@ static void
 conn_free(struct conn *c)
 {
 
-	/* All of a request answered in full was read (FP_DONE). */
-	if (!c->cut && !atomic_load(&c->gone) &&
-	    !(c->ended && c->fp.state == FP_DONE))
+	if (!c->cut && !atomic_load(&c->gone))
 		discard_input(c->fd);
 	close(c->fd);
 	if (c->rq != NULL) {
@@ -1599,26 +1597,24 @@ loop_new(struct rv_server *srv, int listenfd)
 		free(L);
 		return NULL;
 	}
-	if ((L->lead = lead_new(srv->pool)) == NULL ||
-	    pthread_mutex_init(&L->end_mu, NULL) != 0) {
-		logx(RV_LOG_ERROR, "serve: out of memory");
-		lead_free(L->lead);
-		pthread_mutex_destroy(&L->done_mu);
-		close(L->epfd);
-		free(L);
-		return NULL;
-	}
+	if ((L->lead = lead_new(srv->pool)) == NULL)
+		goto nomem;
+	if (pthread_mutex_init(&L->end_mu, NULL) != 0)
+		goto nolead;
 	if (pthread_cond_init(&L->end_cv, NULL) != 0) {
-		logx(RV_LOG_ERROR, "serve: out of memory");
 		pthread_mutex_destroy(&L->end_mu);
-		lead_free(L->lead);
-		pthread_mutex_destroy(&L->done_mu);
-		close(L->epfd);
-		free(L);
-		return NULL;
+		goto nolead;
 	}
 	L->listening = 1;
 	return L;
+nolead:
+	lead_free(L->lead);
+nomem:
+	logx(RV_LOG_ERROR, "serve: out of memory");
+	pthread_mutex_destroy(&L->done_mu);
+	close(L->epfd);
+	free(L);
+	return NULL;
 }
 
 static void

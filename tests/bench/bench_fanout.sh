@@ -69,6 +69,29 @@ $3
 CONF
 }
 
+# clients NAME PID: the client at each of RATES against NAME's fronts,
+# $T/NAME.RATE.out; PID's RSS and threads sampled once every subscriber
+# of the first rate is held (the client says so): HELD_RSS, HELD_THR.
+clients() {
+	HELD_RSS=$(rss_kib "$2") HELD_THR=0
+	for r in $RATES; do
+		: >"$T/$1.err"
+		"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$r" "/chat/events?room=bench" \
+		    "/chat/send" >"$T/$1.$r.out" 2>"$T/$1.err" &
+		CPID=$!
+		while [ "$r" = "${RATES%% *}" ] && kill -0 $CPID 2>/dev/null; do
+			if grep -q subscribed "$T/$1.err" 2>/dev/null; then
+				HELD_RSS=$(rss_kib "$2")
+				HELD_THR=$(threads "$2")
+				break
+			fi
+			sleep 0.1
+		done
+		wait $CPID
+	done
+	cp "$T/$1.${RATES%% *}.out" "$T/$1.out"
+}
+
 # rivulet behind lighttpd
 cat >"$T/rivulet.conf" <<CONF
 listen = unix:$T/rivulet.sock
@@ -101,24 +124,8 @@ fronts() {
 }
 fronts riv "fastcgi.server = ( \"/\" => (( \"socket\" => \"$T/rivulet.sock\", \"check-local\" => \"disable\", \"fix-root-scriptname\" => \"enable\" )) )"
 rss0=$(rss_kib "$RPID")
-rss2=$rss0 thr2=0
-for r in $RATES; do
-	: >"$T/riv.err"
-	"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$r" "/chat/events?room=bench" \
-	    "/chat/send" >"$T/riv.$r.out" 2>"$T/riv.err" &
-	CPID=$!
-	# Sample rivulet once every subscriber is held (the client says so).
-	while [ "$r" = "${RATES%% *}" ] && kill -0 $CPID 2>/dev/null; do
-		if grep -q subscribed "$T/riv.err" 2>/dev/null; then
-			rss2=$(rss_kib "$RPID")
-			thr2=$(threads "$RPID")
-			break
-		fi
-		sleep 0.1
-	done
-	wait $CPID
-done
-cp "$T/riv.${RATES%% *}.out" "$T/riv.out"
+clients riv "$RPID"
+rss2=$HELD_RSS thr2=$HELD_THR
 thr_end=$(threads "$RPID")
 kill -TERM "$RPID"
 wait "$RPID" 2>/dev/null
@@ -131,22 +138,8 @@ PIDS="$PIDS $NPID"
 wait_port "$NPORT"
 fronts node "proxy.server = ( \"\" => (( \"host\" => \"127.0.0.1\", \"port\" => $NPORT )) )"
 nrss0=$(rss_kib "$NPID")
-nrss2=$nrss0
-for r in $RATES; do
-	: >"$T/node.err"
-	"$CLIENT" "$PORTS" "$SUBS" "$SECS" "$r" "/chat/events?room=bench" \
-	    "/chat/send" >"$T/node.$r.out" 2>"$T/node.err" &
-	CPID=$!
-	while [ "$r" = "${RATES%% *}" ] && kill -0 $CPID 2>/dev/null; do
-		if grep -q subscribed "$T/node.err" 2>/dev/null; then
-			nrss2=$(rss_kib "$NPID")
-			break
-		fi
-		sleep 0.1
-	done
-	wait $CPID
-done
-cp "$T/node.${RATES%% *}.out" "$T/node.out"
+clients node "$NPID"
+nrss2=$HELD_RSS
 
 echo "subscribers $SUBS, $SECS s, ${RATES%% *} broadcast/s, through $FRONTS lighttpd (ulimit -n $FDS)"
 echo "rivulet: $(cat "$T/riv.out")"

@@ -29,6 +29,10 @@ standard library only).  It prints one line saying what came back:
   half N S                N connections each with BEGIN_REQUEST and
                           half a PARAMS record; prints "holding N",
                           waits S seconds, then "closed K of N"
+  trailing URI            a GET of URI and, in the same write, 120 KB
+                          of STDIN records past the end of its body:
+                          "status N TYPE body B end P" and "clean" or
+                          "reset" for how the connection closed
   big-params KIB          a GET with KIB KiB of params
   body-too-big            CONTENT_LENGTH of 64 MiB
   body-hangup             GET /api/test_stream with a chunked body it
@@ -188,6 +192,18 @@ def main():
         out, end = read_all(s)
         status, ctype, body = split_response(out)
         print("status %s %s body %d end %s" % (status, ctype, len(body), end))
+    elif case == "trailing":
+        e = env(args[0])
+        s.sendall(begin() + rec(PARAMS, 1, params(e)) + rec(PARAMS, 1) +
+                  rec(STDIN, 1) + rec(STDIN, 1, b"x" * 60000) * 2)
+        out, end = read_all(s)
+        status, ctype, body = split_response(out)
+        try:
+            closed = "clean" if s.recv(1) == b"" else "data"
+        except ConnectionResetError:
+            closed = "reset"
+        print("status %s %s body %d end %s %s" % (status, ctype, len(body),
+                                                 end, closed))
     elif case == "get-from":
         request(s, env(args[1], REMOTE_ADDR=args[0]))
         report(*read_all(s))

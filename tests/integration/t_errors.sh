@@ -68,6 +68,11 @@ check_re "raw: a truncated record header, then EOF: closed" "$($F truncated-head
 check_re "raw: a truncated record, then EOF: closed" "$($F truncated-record 3)" '^closed after'
 check "raw: params over max_params: 431 on STDOUT" "$($F big-params 4)" "status 431 application/problem+json end 0"
 check "raw: body over max_upload: 413" "$($F body-too-big)" "status 413 application/problem+json end 0"
+# A peer that sends 120 KB past the end of its request: its 648 KB
+# answer comes whole, and the close is clean (the leftovers are read
+# first: a close over unread bytes is a reset).
+check "raw: 120 KB past the request's end: the whole export, a clean close" \
+    "$($F trailing /export/users.csv)" "status 200 text/csv; charset=utf-8 body 647777 end 0 clean"
 # A streamed body that stops coming: the handler's read gives up after
 # params_timeout (1 s here) and it answers 408.
 check_re "raw: a streamed body that stalls: 408 after params_timeout" \
