@@ -789,6 +789,12 @@ struct rv_limits {
 	/* A supervisor replaces this process when it exits (the runtime
 	 * sets it for its workers): max_requests and hung handlers end it. */
 	int replaceable;
+	/*
+	 * 1: a fan-out hands its subscribers' sends to the kernel in
+	 * batches through io_uring, where the kernel allows it (one
+	 * send(2) each otherwise, and with 0).
+	 */
+	unsigned io_uring;
 };
 
 /* What happens to a subscriber that reads too slowly. */

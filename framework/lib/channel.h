@@ -190,6 +190,9 @@ RV_HIDDEN int	 shm_prepare(struct shm_att *, const char *key, size_t keylen,
 RV_HIDDEN void	 loop_sub_end(struct rv_server *, struct conn *);
 /* loop.c: a loop-mode subscriber wrote: re-arm its heartbeat, watch. */
 RV_HIDDEN void	 loop_sub_wrote(struct rv_server *, struct conn *);
+/* Around a fan-out: the subscribers' sends go out together at its end. */
+RV_HIDDEN void	 loop_batch_begin(struct rv_server *);
+RV_HIDDEN void	 loop_batch_end(struct rv_server *);
 /* loop.c: wake the loop (any thread). */
 RV_HIDDEN void	 loop_wake(struct rv_server *);
 

@@ -51,6 +51,7 @@ struct conn {
 	int64_t			 deadline; /* ms, monotonic */
 	int			 overdue; /* past it: read once more */
 	struct conn		*tprev, *tnext;	/* its timer queue */
+	int			 batched; /* in the loop's fan-out batch */
 	struct conn		*prev, *next;	/* loop-owned ones */
 	/* The loop's inline queue, then its done queue. */
 	struct conn		*qnext;

@@ -33,17 +33,27 @@ sse_lines(struct rv_buf *b, const char *prefix, const char *p, size_t n)
 /* The bytes sse_item_begin and sse_item_end write for a plain value. */
 const struct frame frame_sse = { "data: ", "\n\n", 6, 2 };
 
+static void
+sse_line(struct rv_buf *b, const char *field, size_t n, const char *value)
+{
+
+	buf_addfast(b, field, n);
+	buf_puts(b, value);
+	buf_addfast(b, "\n", 1);
+}
+
 static int
 sse_item_begin(struct rv_enc *e, const struct rv_item *it)
 {
 	struct rv_buf	*b = e->out;
 
+	/* No printf: this runs once per subscriber of a broadcast. */
 	if (it->kind == RV_ITEM_ERROR)
 		buf_puts(b, "event: error\n");
 	else if (it->event != NULL)
-		buf_printf(b, "event: %s\n", it->event);
+		sse_line(b, "event: ", 7, it->event);
 	if (it->id != NULL)
-		buf_printf(b, "id: %s\n", it->id);
+		sse_line(b, "id: ", 4, it->id);
 	if (it->retry != 0)
 		buf_printf(b, "retry: %lu\n", it->retry);
 	if (it->kind == RV_ITEM_VALUE || it->kind == RV_ITEM_ERROR ||

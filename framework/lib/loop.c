@@ -41,6 +41,7 @@
 #include "fcgi.h"
 #include "conn.h"
 #include "channel.h"
+#include "sendq.h"
 
 #define READ_CHUNK	(64 * 1024)
 /*
@@ -61,6 +62,13 @@
 #define DISCARD_MAX	(256 * 1024)	/* read before a close, max */
 #define SUB_HEARTBEAT_MS 30000		/* subscribers, with heartbeat 0 */
 #define BODYQ_MAX	(256 * 1024)	/* streamed body read ahead, max */
+#define FANOUT_BATCH	256		/* subscribers' sends a system call */
+
+/* A subscriber's queued bytes in a fan-out: in the loop's arena. */
+struct fanout_send {
+	struct conn	*c;		/* NULL: closed meanwhile */
+	size_t		 off, len;
+};
 
 struct tqueue {
 	struct conn	*head, *tail;	/* by deadline (one span) */
@@ -88,6 +96,16 @@ struct loopstate {
 	struct conn	*conns;		/* every loop-owned one */
 	unsigned	 nconns;
 	struct tqueue	 tq[TQ__MAX];
+	/*
+	 * A fan-out (loop_batch_begin to loop_batch_end): subscribers'
+	 * records wait in one arena, and go out FANOUT_BATCH at a time.
+	 */
+	int		 batching;
+	struct sendq	*sendq;		/* NULL: one send(2) each */
+	struct rv_buf	 arena;
+	size_t		 nbatch;
+	struct fanout_send batch[FANOUT_BATCH];
+	struct sendq_op	 ops[FANOUT_BATCH];
 	char		 rx[READ_CHUNK];	/* conn_readable's */
 };
 
@@ -249,16 +267,60 @@ send_nowait(struct conn *c, const struct iovec *iov, int n, size_t *sent)
 	return 0;
 }
 
+static void	 batch_flush(struct loopstate *);
+
+/*
+ * A fan-out: c's records wait in the loop's arena, after its earlier
+ * ones if it has some there (they are then the last: one subscriber's
+ * writes come one after the other).
+ */
+static int
+batch_add(struct loopstate *L, struct conn *c, const struct iovec *iov,
+    int n)
+{
+	struct fanout_send	*f = NULL;
+	size_t			 len = 0;
+	int			 i;
+
+	if (L->nbatch > 0 && L->batch[L->nbatch - 1].c == c)
+		f = &L->batch[L->nbatch - 1];
+	else if (L->nbatch == FANOUT_BATCH)
+		batch_flush(L);
+	for (i = 0; i < n; i++) {
+		if (buf_add(&L->arena, iov[i].iov_base, iov[i].iov_len) !=
+		    RV_OK) {
+			L->arena.err = RV_OK;
+			L->arena.len -= len;
+			c->cut = 1;
+			return RV_ENOMEM;
+		}
+		len += iov[i].iov_len;
+	}
+	if (f == NULL) {
+		f = &L->batch[L->nbatch++];
+		f->c = c;
+		f->off = L->arena.len - len;
+		f->len = 0;
+		c->batched = 1;
+	}
+	f->len += len;
+	return RV_OK;
+}
+
 /*
  * Loop: answers and a held subscriber's items are small; what the
  * socket does not take is queued, so that an idle subscriber keeps
- * no buffer.
+ * no buffer.  In a fan-out, they wait in the arena: batch_flush.
  */
 static int
 queue_out(struct conn *c, const struct iovec *iov, int n)
 {
 	size_t	 sent = 0, skip;
-	int	 i, direct = c->wbuf.len == 0;
+	int	 i, batching = c->srv->loop->batching;
+	int	 direct = c->wbuf.len == 0;
+
+	if (batching && direct)
+		return batch_add(c->srv->loop, c, iov, n);
 
 	if (direct && send_nowait(c, iov, n, &sent) != 0)
 		return RV_EGONE;
@@ -275,7 +337,7 @@ queue_out(struct conn *c, const struct iovec *iov, int n)
 			return RV_ENOMEM;
 		}
 	}
-	if (!direct && flush_nowait(c) != 0)
+	if (!direct && !batching && flush_nowait(c) != 0)
 		return RV_EGONE;
 	return RV_OK;
 }
@@ -751,6 +813,18 @@ tq_put(struct loopstate *L, struct conn *c, enum conn_tq which)
 	q->tail = c;
 }
 
+/* c closes in a fan-out, its send still queued: nothing to send. */
+static void
+batch_forget(struct loopstate *L, struct conn *c)
+{
+	size_t	 i;
+
+	for (i = 0; i < L->nbatch; i++)
+		if (L->batch[i].c == c)
+			L->batch[i].c = NULL;
+	c->batched = 0;
+}
+
 /* Close a loop-owned connection. */
 static void
 conn_close(struct rv_server *srv, struct conn *c)
@@ -759,6 +833,8 @@ conn_close(struct rv_server *srv, struct conn *c)
 
 	conn_unlink(L, c);
 	tq_del(L, c);
+	if (c->batched)
+		batch_forget(L, c);
 	if (c->events != 0)
 		epoll_ctl(L->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	conn_free(c);
@@ -1246,14 +1322,90 @@ sub_trim(struct conn *c)
 		buf_free(&s->out);
 }
 
-void
-loop_sub_wrote(struct rv_server *srv, struct conn *c)
+/* What a subscriber's send left: watched for room, or for its end. */
+static void
+sub_sent(struct loopstate *L, struct conn *c)
 {
 
 	sub_trim(c);
-	tq_put(srv->loop, c, TQ_SUB);
-	if (conn_watch(srv->loop, c) != 0)
+	if (conn_watch(L, c) != 0)
 		atomic_store(&c->gone, 1);	/* ended at its next event */
+}
+
+/*
+ * The fan-out's queued records, one send a subscriber, in one system
+ * call where io_uring serves; what a socket did not take waits in its
+ * wbuf for EPOLLOUT.  A failed send ends its subscriber at its next
+ * event (EPOLLERR, EPOLLRDHUP) or write (a heartbeat), as in sub_sent.
+ */
+static void
+batch_flush(struct loopstate *L)
+{
+	struct fanout_send	*f;
+	struct sendq_op		*op;
+	struct conn		*c;
+	size_t			 i, n = 0, sent;
+
+	for (i = 0; i < L->nbatch; i++) {
+		f = &L->batch[i];
+		if (f->c == NULL)
+			continue;	/* closed meanwhile */
+		L->batch[n] = *f;
+		op = &L->ops[n++];
+		op->fd = f->c->fd;
+		op->p = L->arena.p + f->off;
+		op->len = f->len;
+	}
+	L->nbatch = 0;
+	sendq_run(L->sendq, L->ops, n);
+	for (i = 0; i < n; i++) {
+		c = L->batch[i].c;
+		op = &L->ops[i];
+		c->batched = 0;
+		sent = op->res > 0 ? (size_t)op->res : 0;
+		if (op->res < 0 && op->res != -EAGAIN &&
+		    op->res != -EWOULDBLOCK && op->res != -EINTR)
+			(void)send_failed(c, (int)-op->res);
+		else if (sent < op->len && buf_add(&c->wbuf,
+		    (const char *)op->p + sent, op->len - sent) != RV_OK) {
+			c->wbuf.err = RV_OK;
+			c->cut = 1;	/* a record lost: the stream with it */
+		}
+		sub_sent(L, c);
+	}
+	L->arena.len = 0;
+	if (L->arena.cap > 4 * READ_CHUNK)
+		buf_free(&L->arena);	/* a burst's: not kept */
+}
+
+/*
+ * Around a channel's fan-out: its subscribers' items are queued, and
+ * sent together at the end (or each FANOUT_BATCH), not one by one.
+ */
+void
+loop_batch_begin(struct rv_server *srv)
+{
+
+	srv->loop->batching = 1;
+}
+
+void
+loop_batch_end(struct rv_server *srv)
+{
+	struct loopstate	*L = srv->loop;
+
+	batch_flush(L);
+	L->batching = 0;
+}
+
+void
+loop_sub_wrote(struct rv_server *srv, struct conn *c)
+{
+	struct loopstate	*L = srv->loop;
+
+	tq_put(L, c, TQ_SUB);
+	if (!c->batched)
+		sub_sent(L, c);		/* else once its send is made */
 }
 
 /*
@@ -1271,6 +1423,8 @@ loop_sub_end(struct rv_server *srv, struct conn *c)
 	if (atomic_load(&c->gone))
 		stream_fail(s, RV_EGONE);
 	stream_end_ret(s, RV_OK);
+	if (c->batched)
+		batch_flush(srv->loop);	/* its last records, before a close */
 	log_access(c->rq);
 	(void)request_over(srv, c);
 }
@@ -1606,6 +1760,10 @@ loop_new(struct rv_server *srv, int listenfd)
 		goto nolead;
 	}
 	L->listening = 1;
+	/* Without it, fan-outs take one send(2) a subscriber. */
+	if (srv->lim.io_uring && (L->sendq = sendq_new(FANOUT_BATCH)) == NULL)
+		logx(RV_LOG_INFO, "io_uring: %s: fan-outs send one by one",
+		    strerror(errno));
 	return L;
 nolead:
 	lead_free(L->lead);
@@ -1621,6 +1779,8 @@ static void
 loop_free(struct loopstate *L)
 {
 
+	sendq_free(L->sendq);
+	buf_free(&L->arena);
 	close(L->epfd);
 	lead_free(L->lead);
 	pthread_cond_destroy(&L->end_cv);

@@ -49,6 +49,7 @@ rv_server_new(void)
 	srv->lim.channel_queue = 256 * 1024;
 	srv->lim.channel_slow = RV_SLOW_DROP;
 	srv->lim.max_subscribers = 20000;
+	srv->lim.io_uring = 1;
 	srv->lim.max_channel_subscribers = 0;
 	srv->lim.max_upload = 1024 * 1024 * 1024;
 	atomic_init(&srv->stopping, 0);
@@ -136,7 +137,7 @@ rv_server_set_limits(struct rv_server *srv, const struct rv_limits *l)
 	    l->params_timeout_ms == 0 ||
 	    (l->thread_stack != 0 && l->thread_stack < 64 * 1024) ||
 	    l->channel_slow < 0 || l->channel_slow >= RV_SLOW__MAX ||
-	    l->channel_queue < 1024)
+	    l->channel_queue < 1024 || l->io_uring > 1)
 		return RV_EINVAL;
 	srv->lim = *l;
 	return RV_OK;

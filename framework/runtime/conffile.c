@@ -98,6 +98,7 @@ static const struct key keys[] = {
 	{ "guard",		K_GUARD, 0, 0, 0 },	/* repeatable */
 	{ "body_limit",		K_LIMIT, 0, 1, SIZE_MAX },	/* repeatable */
 	{ "max_upload",		K_SIZE,	L(max_upload), 0, SIZE_MAX },
+	{ "io_uring",		K_COUNT, L(io_uring), 0, 1 },
 	{ "upload_dir",		K_DIR,	AT(upload_dir), 0, 0 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

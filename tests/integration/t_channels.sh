@@ -59,16 +59,24 @@ wait_lines() {	# FILE PATTERN COUNT: up to 5 s
 	done
 }
 
-# Two framings, one channel.
+# Two framings, one channel; two subscribers of each (one encoding,
+# copied to the second: the same bytes).
 listen sse 4 "$U/chat/events?room=a"
 listen nd 4 -H 'Accept: application/x-ndjson' "$U/chat/events?room=a"
-wait_lines "$T/sse" welcome 1
-wait_lines "$T/nd" welcome 1
+listen sse2 4 "$U/chat/events?room=a"
+listen nd2 4 -H 'Accept: application/x-ndjson' "$U/chat/events?room=a"
+for f in sse nd sse2 nd2; do wait_lines "$T/$f" welcome 1; done
 check "POST /chat/send: 200" "$(send a one)$(send a two)$(send a three)" 200200200
 wait_lines "$T/sse" '^id:' 3
 wait_lines "$T/nd" '"id":"' 3
 check "SSE subscriber: every message, in order" "$(msgs "$T/sse")" "one two three"
 check "NDJSON subscriber of the same channel: the same" "$(msgs "$T/nd")" "one two three"
+wait_lines "$T/sse2" '^id:' 3
+wait_lines "$T/nd2" '"id":"' 3
+check "a second SSE subscriber: the same bytes for every item" \
+    "$(grep -v welcome "$T/sse2" | sed -n '/^id:/,$p')" "$(grep -v welcome "$T/sse" | sed -n '/^id:/,$p')"
+check "a second NDJSON subscriber: the same bytes for every item" \
+    "$(grep '"id":"' "$T/nd2")" "$(grep '"id":"' "$T/nd")"
 check_re "SSE: ids are <ms>-<seq>" "$(ids "$T/sse")" '^[0-9]+-[0-9]+ [0-9]+-[0-9]+ [0-9]+-[0-9]+ $'
 check "NDJSON: the same ids" "$(py '
 import json, sys
@@ -161,7 +169,9 @@ sleep 0.3
 check_re "SIGTERM: the subscriber's stream ends with retry:" "$(tail -n 3 "$T/term")" '^retry: [0-9]+'
 
 # Skip policy: the slow one misses items and is told how many.
-start_rivulet "channel_queue = 4K" "channel_slow = skip" "max_subscribers = 4"
+# This one sends one by one (io_uring = 0), where the first batched.
+start_rivulet "channel_queue = 4K" "channel_slow = skip" "max_subscribers = 4" \
+    "io_uring = 0"
 # lighttpd takes the backend back after its disable-time.
 i=0
 while [ "$("$CURL" -s -o /dev/null -w '%{http_code}' -X POST -d '{}' "$U/chat/send")" != 400 ] && [ $i -lt 50 ]; do
@@ -177,6 +187,10 @@ get over "/chat/events?room=f"
 check "a fifth subscriber: 503" "$(code over)" 503
 check_re "with Retry-After" "$(hdr over Retry-After)" '^[0-9]+$'
 check "and a problem+json body" "$(hdr over Content-Type)" "application/problem+json"
+check "io_uring = 0: a broadcast to the four" "$(send f hello)" 200
+for n in 1 2 3 4; do wait_lines "$T/full$n" '^id:' 1; done
+check "io_uring = 0: each of the four got it" \
+    "$(for n in 1 2 3 4; do msgs "$T/full$n"; done | tr '\n' ' ')" "hello hello hello hello "
 listened
 
 finish
