@@ -31,7 +31,7 @@
 #define EVENT_MAX_LEN	128
 #define INBOX_MAX	4096	/* items waiting for a busy handler */
 #define QUEUE_MAX	(1u << 20) /* deliveries waiting for the loop */
-#define FANOUT_BUCKETS	12
+#define FANOUT_BUCKETS	24
 
 struct channel {
 	struct channel	*hnext;
@@ -88,9 +88,13 @@ struct memo {
 	struct rv_buf		 bytes;
 };
 
+/* An injected item's age beyond this is a clock's doing: taken as 0. */
+#define INJECT_AGE_MAX	60000
+
 /* Upper bounds, in ms, of the fan-out histogram's buckets. */
 static const unsigned fanout_ms[FANOUT_BUCKETS] = {
-	1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, UINT_MAX
+	1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100,
+	150, 200, 500, 1000, 2000, UINT_MAX
 };
 
 /* This thread's time on a CPU. */
@@ -1191,6 +1195,7 @@ hub_inject(struct hub *h, const char *key, size_t keylen, struct chmsg *m)
 	struct channel	*ch;
 	char		 k[NAME_MAX_LEN + 2];
 	const char	*sep;
+	uint64_t	 now;
 	int		 rc = RV_OK;
 
 	if (keylen > NAME_MAX_LEN + 1 ||
@@ -1198,7 +1203,14 @@ hub_inject(struct hub *h, const char *key, size_t keylen, struct chmsg *m)
 		return;
 	memcpy(k, key, keylen);
 	k[sep - key] = '\0';
-	m->born = now_ms();
+	/*
+	 * Its age from the id's wall-clock ms (the publisher's clock; the
+	 * Redis server's for Redis): the fan-out times then count from the
+	 * publication, not from this reader's turn.
+	 */
+	now = wall_ms();
+	m->born = now_ms() - (now >= m->ms && now - m->ms < INJECT_AGE_MAX ?
+	    (int64_t)(now - m->ms) : 0);
 	pthread_mutex_lock(&h->mu);
 	if ((ch = channel_get_key(h, k, keylen, 0)) != NULL &&
 	    chid_cmp(m->ms, m->seq, ch->last_ms, ch->last_seq) > 0) {

@@ -44,14 +44,28 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Only a connection: the floor holds any GET as a stream.
 wait_port() {
-	i=0
-	until curl -s -o /dev/null "http://127.0.0.1:$1/"; do
-		i=$((i + 1)); [ $i -le 100 ] || die "port $1 did not open"; sleep 0.05
-	done
+	python3 -c 'import socket, sys, time
+for i in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)' "$1" || die "port $1 did not open"
 }
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-threads() { awk '/^Threads/ { print $2 }' "/proc/$1/status"; }
+# PID and its children (rivulet's workers), RSS summed, threads the
+# most of any one process.
+tree() { echo "$1" $(pgrep -P "$1"); }
+rss_kib() {
+	for p in $(tree "$1"); do cat "/proc/$p/status"; done 2>/dev/null |
+	    awk '/^VmRSS/ { s += $2 } END { print s + 0 }'
+}
+threads() {
+	for p in $(tree "$1"); do cat "/proc/$p/status"; done 2>/dev/null |
+	    awk '/^Threads/ && $2 > m { m = $2 } END { print m + 0 }'
+}
 
 # lighttpd CONF PORT BACKEND-LINES
 lighttpd_conf() {
@@ -95,7 +109,7 @@ clients() {
 # rivulet behind lighttpd
 cat >"$T/rivulet.conf" <<CONF
 listen = unix:$T/rivulet.sock
-workers = 1
+workers = ${WORKERS:-auto}
 module = $DEMO
 log_level = info
 # Each of RATES connects SUBS anew: the previous run's are released
@@ -103,7 +117,7 @@ log_level = info
 max_subscribers = $((SUBS * ($(echo $RATES | wc -w) + 1) + 100))
 heartbeat = 15s
 CONF
-"$RIVULET" -c "$T/rivulet.conf" 2>"$T/rivulet.log" &
+${RIVULET_WRAP:-} "$RIVULET" -c "$T/rivulet.conf" 2>"$T/rivulet.log" &
 RPID=$!
 PIDS="$PIDS $RPID"
 i=0
@@ -112,12 +126,12 @@ until [ -S "$T/rivulet.sock" ]; do
 done
 # fronts NAME BACKEND-LINES: FRONTS lighttpds; their ports in $PORTS
 fronts() {
-	PORTS=""
+	PORTS="" FRONT_PIDS=""
 	for f in $(seq 1 "$FRONTS"); do
 		p=$(port)
 		lighttpd_conf "$T/$1$f.conf" "$p" "$2"
 		"$LIGHTTPD" -D -f "$T/$1$f.conf" &
-		PIDS="$PIDS $!"
+		PIDS="$PIDS $!" FRONT_PIDS="$FRONT_PIDS $!"
 		wait_port "$p"
 		PORTS="${PORTS:+$PORTS,}$p"
 	done
@@ -129,6 +143,54 @@ rss2=$HELD_RSS thr2=$HELD_THR
 thr_end=$(threads "$RPID")
 kill -TERM "$RPID"
 wait "$RPID" 2>/dev/null
+# own_share: each worker's fan-out line; OWN99, the worst p99 bound.
+own_share() {
+	sed -n 's/.*\(channels: [0-9]* items fanned out\)/\1/p' "$T/rivulet.log"
+}
+OWN99=$(own_share | sed -n 's/.*p99 <= \([0-9]*\) ms (on.*/\1/p' |
+    sort -n | tail -n 1)
+
+# The floor: the same batched sends from a bare FastCGI loop
+# (fanout_floor.c), through the same kind of lighttpd.
+FLOOR=$top_builddir/tests/bench/fanout_floor
+if [ -x "$FLOOR" ]; then
+	"$FLOOR" "$T/floor.sock" uring "${FLOOR_THREADS:-2}" \
+	    >"$T/floor.report" 2>"$T/floor.err" &
+	FPID=$!
+	PIDS="$PIDS $FPID"
+	i=0
+	until [ -S "$T/floor.sock" ]; do
+		i=$((i + 1)); [ $i -le 100 ] || die "fanout_floor did not start"
+		sleep 0.05
+	done
+	fronts floor "fastcgi.server = ( \"/\" => (( \"socket\" => \"$T/floor.sock\", \"check-local\" => \"disable\" )) )"
+	clients floor "$FPID"
+	# Its fronts first, and their logs: the summary is rivulet's.
+	for p in $FRONT_PIDS; do kill "$p"; wait "$p" 2>/dev/null; done
+	for p in $(echo "$PORTS" | tr , ' '); do rm -f "$T/lighttpd-$p.log"; done
+	kill -TERM "$FPID"
+	wait "$FPID" 2>/dev/null
+fi
+# floor_ms KEY: a figure of the floor's report, in ms.
+floor_ms() {
+	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k)
+	    printf "%.1f", $(i + 1) / 1000 }' "$T/floor.report" 2>/dev/null
+}
+floor_lines() {
+	echo "floor:   $(cat "$T/floor.out" 2>/dev/null)"
+	echo "floor's own share: publish to last socket p50 $(floor_ms p50_us) ms, p99 $(floor_ms p99_us) ms (on a CPU p50 $(floor_ms cpu_p50_us), p99 $(floor_ms cpu_p99_us) ms); $(cat "$T/floor.err" "$T/floor.report" 2>/dev/null | sed -n 's/.*errors \([0-9]*\).*/\1/p') send errors"
+	awk -v r="${OWN99:-0}" -v f="$(floor_ms p99_us)" 'BEGIN {
+	    if (f > 0) printf "own share p99: rivulet <= %d ms, floor %.1f ms: ratio <= %.2f\n", r, f, r / f }'
+}
+
+# NODE=0: rivulet's figures alone, for a quicker look.
+if [ "${NODE:-1}" = 0 ]; then
+	echo "rivulet: $(cat "$T/riv.out")"
+	echo "rivulet: threads $thr2 when all had subscribed, $thr_end at the end"
+	own_share | sed "s/^/rivulet's own share: /"
+	floor_lines
+	exit 0
+fi
 
 # Node behind lighttpd
 NPORT=$(port)
@@ -145,8 +207,9 @@ echo "subscribers $SUBS, $SECS s, ${RATES%% *} broadcast/s, through $FRONTS ligh
 echo "rivulet: $(cat "$T/riv.out")"
 # Per subscriber held: divide by those that connected, not those asked.
 held() { awk '{ print ($2 > 0 ? $2 : 1) }' "$1"; }
-echo "rivulet: threads $thr2 when all had subscribed, $thr_end at the end; RSS ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / $(held "$T/riv.out") )) bytes/subscriber"
-echo "rivulet's own share: $(sed -n 's/.*channels: //p' "$T/rivulet.log" | tail -n 1)"
+echo "rivulet: threads (most in one process) $thr2 when all had subscribed, $thr_end at the end; RSS (all processes) ${rss0} KiB idle -> ${rss2} KiB: $(( (rss2 - rss0) * 1024 / $(held "$T/riv.out") )) bytes/subscriber"
+own_share | sed "s/^/rivulet's own share: /"
+floor_lines
 # Subscribers that did not connect: what the front servers said.
 for f in "$T"/lighttpd-*.log; do cat "$f"; done 2>/dev/null |
     sed 's/^[0-9: -]*([^)]*) //' | sort | uniq -c | sort -rn | head -n 5 |

@@ -71,12 +71,14 @@ wait_lines "$T/sse" '^id:' 3
 wait_lines "$T/nd" '"id":"' 3
 check "SSE subscriber: every message, in order" "$(msgs "$T/sse")" "one two three"
 check "NDJSON subscriber of the same channel: the same" "$(msgs "$T/nd")" "one two three"
-wait_lines "$T/sse2" '^id:' 3
-wait_lines "$T/nd2" '"id":"' 3
+# items: FILE's broadcast items, whole lines only (not heartbeats).
+items() { grep -E '^(event: message|id: |data: .*"username":.*\}$|\{"event":"message")' "$1"; }
+for f in sse sse2 nd nd2; do wait_lines "$T/$f" '"message":"three".*}$' 1; done
 check "a second SSE subscriber: the same bytes for every item" \
-    "$(grep -v welcome "$T/sse2" | sed -n '/^id:/,$p')" "$(grep -v welcome "$T/sse" | sed -n '/^id:/,$p')"
+    "$(items "$T/sse2")" "$(items "$T/sse")"
 check "a second NDJSON subscriber: the same bytes for every item" \
-    "$(grep '"id":"' "$T/nd2")" "$(grep '"id":"' "$T/nd")"
+    "$(items "$T/nd2")" "$(items "$T/nd")"
+check "each: the three items" "$(items "$T/sse2" | grep -c '^data: ') $(items "$T/nd2" | wc -l)" "3 3"
 check_re "SSE: ids are <ms>-<seq>" "$(ids "$T/sse")" '^[0-9]+-[0-9]+ [0-9]+-[0-9]+ [0-9]+-[0-9]+ $'
 check "NDJSON: the same ids" "$(py '
 import json, sys
