@@ -475,8 +475,9 @@ memo_for(struct memo *memo, const struct rv_stream *s)
 	if (enc != &enc_sse && enc != &enc_ndjson && enc != &enc_jsonseq &&
 	    enc != &enc_msgpack)
 		return NULL;
-	/* Nothing of its own pending: no retry hint, no first begin(). */
-	if (!s->began || s->ev_retry != 0 || s->in_item || s->out.len > 0 ||
+	/* Nothing of its own pending: no envelope, no first begin(). */
+	if (!s->began || s->ev_retry != 0 || s->ev_name != NULL ||
+	    s->ev_id != NULL || s->in_item || s->out.len > 0 ||
 	    s->err != RV_OK)
 		return NULL;
 	for (i = 0; i < MEMO_ENCODERS; i++)

@@ -63,6 +63,7 @@
 #define SUB_HEARTBEAT_MS 30000		/* subscribers, with heartbeat 0 */
 #define BODYQ_MAX	(256 * 1024)	/* streamed body read ahead, max */
 #define FANOUT_BATCH	256		/* subscribers' sends a system call */
+#define FANOUT_BYTES	(1024 * 1024)	/* or fewer, of big items */
 
 /* A subscriber's queued bytes in a fan-out: in the loop's arena. */
 struct fanout_send {
@@ -284,7 +285,7 @@ batch_add(struct loopstate *L, struct conn *c, const struct iovec *iov,
 
 	if (L->nbatch > 0 && L->batch[L->nbatch - 1].c == c)
 		f = &L->batch[L->nbatch - 1];
-	else if (L->nbatch == FANOUT_BATCH)
+	else if (L->nbatch == FANOUT_BATCH || L->arena.len >= FANOUT_BYTES)
 		batch_flush(L);
 	for (i = 0; i < n; i++) {
 		if (buf_add(&L->arena, iov[i].iov_base, iov[i].iov_len) !=
@@ -1446,6 +1447,7 @@ sub_adopted(struct rv_server *srv, struct conn *c)
 	c->rq->body = NULL;
 	c->rq->body_len = 0;
 	arena_reset(&s->scratch);
+	s->ev_name = s->ev_id = NULL;	/* an rv_event() unused: in scratch */
 	if (s->depth == 0) {
 		free(s->lvx);		/* deep items allocate it again */
 		s->lvx = NULL;

@@ -28,9 +28,25 @@
 
 #include "sendq.h"
 
-#if defined(__linux__) && defined(__NR_io_uring_setup)
+#if defined(__linux__) && defined(__NR_io_uring_setup) && \
+    defined(__has_include)
+#if __has_include(<linux/io_uring.h>)
 #include <linux/io_uring.h>
+/* Headers of 5.7 or later: IORING_OP_SEND and the probe are there. */
+#ifdef IORING_FEAT_FAST_POLL
 #define HAVE_URING 1
+#endif
+#endif
+#endif
+
+#ifdef HAVE_URING
+/* Kernel ABI, fixed; older headers lack the names (5.18, 5.19). */
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL		(1U << 7)
+#endif
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN	(1U << 8)
+#endif
 #endif
 
 #define SEND_FLAGS	(MSG_NOSIGNAL | MSG_DONTWAIT)
@@ -79,6 +95,23 @@ uring_enter(int fd, unsigned submit, unsigned wait)
 
 	return (int)syscall(__NR_io_uring_enter, fd, submit, wait,
 	    IORING_ENTER_GETEVENTS, NULL, 0);
+}
+
+/* Does this ring do IORING_OP_SEND (5.6; not every emulation has it)? */
+static int
+uring_sends(int fd)
+{
+	struct io_uring_probe	*pr;
+	size_t			 n = 256;
+	int			 ok;
+
+	if ((pr = calloc(1, sizeof(*pr) + n * sizeof(pr->ops[0]))) == NULL)
+		return 0;
+	ok = syscall(__NR_io_uring_register, fd, IORING_REGISTER_PROBE, pr,
+	    (unsigned)n) == 0 && pr->last_op >= IORING_OP_SEND &&
+	    (pr->ops[IORING_OP_SEND].flags & IO_URING_OP_SUPPORTED);
+	free(pr);
+	return ok;
 }
 
 static int
@@ -138,8 +171,12 @@ sendq_new(unsigned entries)
 		fd = uring_setup(entries, &p, 0);	/* before 5.19 */
 	if (fd < 0)
 		return NULL;
-	if (!(p.features & IORING_FEAT_NODROP) ||
-	    (q = calloc(1, sizeof(*q))) == NULL) {
+	if (!(p.features & IORING_FEAT_NODROP) || !uring_sends(fd)) {
+		close(fd);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
 		close(fd);
 		return NULL;
 	}
@@ -201,14 +238,18 @@ reap(struct sendq *q, struct sendq_op *op)
 	return n;
 }
 
-/* Up to q->entries of them: 0, or -1 if the ring failed. */
+/*
+ * Up to q->entries of them: 0, or -1 if the ring failed, *taken then
+ * the number the kernel took (in order: the rest it never saw).
+ */
 static int
-run_batch(struct sendq *q, struct sendq_op *op, size_t n)
+run_batch(struct sendq *q, struct sendq_op *op, size_t n, size_t *taken)
 {
-	unsigned	 tail, left;
+	unsigned	 head0, tail, left;
 	size_t		 i, done = 0;
 	int		 rc;
 
+	head0 = atomic_load_explicit(q->sq_head, memory_order_acquire);
 	tail = atomic_load_explicit(q->sq_tail, memory_order_relaxed);
 	for (i = 0; i < n; i++)
 		sqe_send(q, tail++, &op[i], i);
@@ -218,8 +259,12 @@ run_batch(struct sendq *q, struct sendq_op *op, size_t n)
 		    memory_order_acquire);
 		rc = uring_enter(q->fd, left, (unsigned)(n - done));
 		if (rc < 0 && errno != EINTR && errno != EAGAIN &&
-		    errno != EBUSY)
+		    errno != EBUSY) {
+			done += reap(q, op);
+			*taken = atomic_load_explicit(q->sq_head,
+			    memory_order_acquire) - head0;
 			return -1;
+		}
 		done += reap(q, op);
 	}
 	return 0;
@@ -232,7 +277,7 @@ run_batch(struct sendq *q, struct sendq_op *op, size_t n)
 void
 sendq_run(struct sendq *q, struct sendq_op *op, size_t n)
 {
-	size_t	 i, k;
+	size_t	 i, k, taken;
 
 	if (q == NULL || q->fd < 0) {
 		send_each(op, n);
@@ -242,16 +287,17 @@ sendq_run(struct sendq *q, struct sendq_op *op, size_t n)
 		op[i].res = -ECANCELED;
 	for (i = 0; i < n; i += k) {
 		k = n - i < q->entries ? n - i : q->entries;
-		if (run_batch(q, op + i, k) != 0) {
+		if (run_batch(q, op + i, k, &taken) != 0) {
 			/*
-			 * Not with a sound ring.  This batch's sends that
+			 * Not with a sound ring (a sandbox that refuses
+			 * io_uring_enter, say).  Sends the kernel took and
 			 * did not complete stay -ECANCELED (they may have
 			 * gone out: the caller cuts those connections);
-			 * the rest go one by one, as from now on.
+			 * the others go one by one, as from now on.
 			 */
 			close(q->fd);
 			q->fd = -1;
-			send_each(op + i + k, n - i - k);
+			send_each(op + i + taken, n - i - taken);
 			return;
 		}
 	}
