@@ -1,10 +1,13 @@
 #!/bin/sh
 # bench_fanout.sh: SUBS SSE subscribers (default 10000) of one chat room
 # through one lighttpd, one broadcast every 1/RATE s for SECS s (60),
-# against rivulet (channels: no thread per subscriber) and, in the same
-# run and through the same kind of lighttpd, the plain Node server of
-# fanout_node.js.  Reports delivered/lost events, end-to-end latency
-# p50/p99, rivulet's threads and RSS per subscriber, and the ratios.
+# against rivulet (channels: no thread per subscriber, WORKERS of them,
+# auto by default), the floor (fanout_floor.c: the same batched sends
+# from a bare loop, FLOOR_THREADS 2) and, in the same run and through
+# the same kind of lighttpd, the plain Node server of fanout_node.js
+# (NODE=0: not).  Reports delivered/lost events, end-to-end latency
+# p50/p99, rivulet's threads and RSS per subscriber, the own shares of
+# rivulet and the floor (publish to last socket), and the ratios.
 # RATES="10 50 100 ..." runs each rate in turn (SECS each) instead, for
 # both targets, and gives the highest whose p99 stays under 50 ms.
 # Run by `make bench-fanout` (top_builddir comes from it).
