@@ -305,10 +305,6 @@ sendq_run(struct sendq *q, struct sendq_op *op, size_t n)
 
 #else /* !HAVE_URING */
 
-struct sendq {
-	int	 fd;
-};
-
 struct sendq *
 sendq_new(unsigned entries)
 {

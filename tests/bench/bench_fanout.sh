@@ -150,7 +150,7 @@ wait "$RPID" 2>/dev/null
 own_share() {
 	sed -n 's/.*\(channels: [0-9]* items fanned out\)/\1/p' "$T/rivulet.log"
 }
-OWN99=$(own_share | sed -n 's/.*p99 <= \([0-9]*\) ms (on.*/\1/p' |
+OWN99=$(own_share | sed -n 's/.*last socket p50 <= [0-9]* ms, p99 <= \([0-9]*\) ms.*/\1/p' |
     sort -n | tail -n 1)
 
 # The floor: the same batched sends from a bare FastCGI loop
