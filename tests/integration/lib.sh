@@ -154,6 +154,12 @@ wait_socket() {
 	return 1
 }
 
+# build_module NAME: $T/NAME.c, a test module, into $T/NAME.so.
+build_module() {
+	cc -shared -fPIC -I"$top_srcdir/framework" -o "$T/$1.so" "$T/$1.c" \
+	    2>"$T/cc.log" || bail "cannot build the test module: $(cat "$T/cc.log")"
+}
+
 # start_rivulet [config lines...]: rivulet with the demo module on
 # unix:$T/riv.sock, its stderr in $T/rivulet.log; sets RIV_PID.
 start_rivulet() {

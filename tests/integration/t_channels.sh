@@ -123,6 +123,24 @@ done
 check_re "a departed subscriber is released (logged as gone)" \
     "$(grep 'GET /chat/events' "$T/rivulet.log" | tail -n 1)" '\(client gone\)'
 
+# A broadcast right after a subscriber left (before its heartbeat,
+# mostly): it is released, and the one beside it still served.
+listen stays 4 "$U/chat/events?room=l"
+wait_lines "$T/stays" welcome 1
+"$CURL" -s -N -m 1 -o /dev/null "$U/chat/events?room=l"
+gone0=$(grep -c '(client gone)' "$T/rivulet.log")
+check "a broadcast after a subscriber left: 200" "$(send l after)$(send l again)" 200200
+i=0
+while [ "$(grep -c '(client gone)' "$T/rivulet.log")" -le "$gone0" ] && [ $i -lt 30 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check_re "the one that left is released (logged as gone)" \
+    "$(grep 'GET /chat/events' "$T/rivulet.log" | tail -n 1)" '\(client gone\)'
+wait_lines "$T/stays" '"message":"again"' 1
+check "the one that stayed got both" "$(msgs "$T/stays")" "after again"
+listened
+
 # Bad input.
 get nofields "/chat/send" -X POST -d '{"room":"a"}'
 check "send without username/message: 400" "$(code nofields)" 400

@@ -75,11 +75,9 @@ static const struct rv_route routes[] = {
 };
 RV_API extern const struct rv_module rivulet_module;
 const struct rv_module rivulet_module = {
-	.abi = RV_ABI_VERSION, .size = sizeof(struct rv_module),
-	.name = "inline", .routes = routes };
+	RV_MODULE_HEAD, .name = "inline", .routes = routes };
 C
-cc -shared -fPIC -I"$top_srcdir/framework" -o "$T/inline.so" "$T/inline.c" \
-    2>"$T/cc.log" || bail "cannot build the test module: $(cat "$T/cc.log")"
+build_module inline
 
 start_rivulet "module = $T/inline.so"
 start_lighttpd

@@ -99,11 +99,9 @@ static const struct rv_route routes[] = {
 };
 RV_API extern const struct rv_module rivulet_module;
 const struct rv_module rivulet_module = {
-	.abi = RV_ABI_VERSION, .size = sizeof(struct rv_module),
-	.name = "limits", .routes = routes };
+	RV_MODULE_HEAD, .name = "limits", .routes = routes };
 C
-cc -shared -fPIC -I"$top_srcdir/framework" -o "$T/limits.so" "$T/limits.c" \
-    2>"$T/cc.log" || bail "cannot build the test module: $(cat "$T/cc.log")"
+build_module limits
 
 start_rivulet "module = $T/limits.so" "workers = 2" "heartbeat = 500ms" \
     "handler_timeout = 1s" "stream_idle_timeout = 2s" "channel_shm = 1M" \

@@ -52,8 +52,7 @@ const struct rv_module rivulet_module = {
 	.abi = RV_ABI_VERSION + 1, .size = sizeof(struct rv_module),
 	.name = "future", .routes = r, .init = init };
 C
-cc -shared -fPIC -I"$top_srcdir/framework" -o "$T/abi.so" "$T/abi.c" 2>"$T/cc.log" ||
-    bail "cannot build the test module: $(cat "$T/cc.log")"
+build_module abi
 printf 'module = %s/abi.so\n' "$T" >"$T/abi.conf"
 out=$(run_t "$T/abi.conf")
 check "module of another ABI: refused" "$(nonzero "$out")" fails
